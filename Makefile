@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Everything else is a step they share.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WITH_SERVICES := scripts/with-services
+
+.PHONY: run test setup lint format browser bench services-stop clean
+
+run: setup
+	$(WITH_SERVICES) scripts/run-dev
+
+test: setup lint
+	$(WITH_SERVICES) $(BIN)/python manage.py makemigrations --check --dry-run -v 1
+	$(WITH_SERVICES) $(BIN)/pytest
+
+setup: $(BIN)/.installed node_modules/.installed browser
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Browser tests drive Debian's Chromium (no browser download); install it when missing.
+browser:
+	@command -v chromium >/dev/null || scripts/install-chromium
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy smarketing tenants surveys
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(WITH_SERVICES) $(BIN)/python -m benchmarks
+
+services-stop:
+	$(BIN)/python -m smarketing.devservices stop
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .local test-artifacts

@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from smarketing.core.permissions import RoleRequiredMixin
+
+from . import selectors, services
+from .forms import InvitationAcceptForm, InvitationForm, MemberForm
+from .models import Role, User
+
+
+def site_url(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+class MemberListView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request, form: InvitationForm | None = None):
+        return render(
+            request,
+            "accounts/members.html",
+            {
+                "members": selectors.member_list(),
+                "invitations": selectors.invitation_pending_list()
+                if request.user.is_workspace_admin
+                else [],
+                "form": form or InvitationForm(),
+                "can_manage": request.user.is_workspace_admin,
+            },
+        )
+
+
+class InvitationCreateView(RoleRequiredMixin, View):
+    minimum_role = Role.ADMIN
+
+    def post(self, request):
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    invited_by=request.user, site_url=site_url(request), **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                return redirect("accounts:members")
+        return MemberListView().get(request, form=form)
+
+
+class MemberUpdateView(RoleRequiredMixin, View):
+    minimum_role = Role.ADMIN
+
+    def post(self, request, pk: int):
+        member = get_object_or_404(User, pk=pk, is_active=True)
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                services.member_update(changed_by=request.user, member=member, **form.cleaned_data)
+                messages.success(request, f"{member.email} updated.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        return redirect("accounts:members")
+
+
+class InvitationAcceptView(View):
+    def get(self, request, token: str):
+        invitation = services.invitation_get_valid(token=token)
+        if invitation is None:
+            return render(request, "accounts/invitation_invalid.html", status=410)
+        return render(
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "form": InvitationAcceptForm()},
+        )
+
+    def post(self, request, token: str):
+        invitation = services.invitation_get_valid(token=token)
+        if invitation is None:
+            return render(request, "accounts/invitation_invalid.html", status=410)
+        form = InvitationAcceptForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.invitation_accept(token=token, **form.cleaned_data)
+            except ValidationError:
+                return render(request, "accounts/invitation_invalid.html", status=410)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("dashboard:home")
+        return render(
+            request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}
+        )

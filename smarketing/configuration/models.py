@@ -1,0 +1,62 @@
+"""Workspace settings in the workspace's own schema: one row, channel ownership, KPI targets."""
+
+from decimal import Decimal
+
+from django.db import models
+
+# SPEC section 3: these channels belong to sales unless the workspace says otherwise.
+DEFAULT_SALES_CHANNELS = frozenset({"outbound", "sales_referral"})
+
+
+class OwningTeam(models.TextChoices):
+    MARKETING = "marketing"
+    SALES = "sales"
+
+
+class WorkspaceSettings(models.Model):
+    """The one settings row of a workspace (created on first read)."""
+
+    time_zone = models.CharField(max_length=64, default="UTC")
+    currency = models.CharField(max_length=3, default="USD")
+    response_sla_hours = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal(24))
+    conversion_window_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Cohort rates count a conversion only within this many days.",
+    )
+    # Bumped whenever the shared stage definitions change; snapshots record it.
+    definitions_version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "workspace settings"
+
+    def __str__(self) -> str:
+        return "Workspace settings"
+
+
+class ChannelOwnership(models.Model):
+    """Overrides the default owner of a channel (source)."""
+
+    source = models.TextField(unique=True)
+    team = models.CharField(max_length=9, choices=OwningTeam.choices)
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.team}"
+
+
+class KpiTarget(models.Model):
+    """A target such as MQL→SQL ≥ 0.30."""
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = ">="
+        AT_MOST = "<="
+
+    kpi = models.CharField(max_length=64, unique=True)
+    comparator = models.CharField(
+        max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    target = models.DecimalField(max_digits=20, decimal_places=6)
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.comparator} {self.target}"

@@ -1,0 +1,8 @@
+from celery import shared_task
+from django.db import connection
+
+
+@shared_task(name="core.worker_ping")
+def worker_ping_task() -> str:
+    """Answer with the schema the worker switched to: proves tasks run in their workspace."""
+    return connection.schema_name

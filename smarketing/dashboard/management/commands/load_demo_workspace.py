@@ -1,0 +1,22 @@
+"""Idempotent: the demo workspace `demo` with an admin, and (once) its demo data."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_SLUG = "demo"
+DEMO_DOMAIN = "demo.localhost"
+DEMO_ADMIN_EMAIL = "admin@demo.localhost"
+DEMO_ADMIN_PASSWORD = "demo-admin-pass"  # noqa: S105 (a public demo login, printed on purpose)
+
+
+class Command(BaseCommand):
+    help = "Create the demo workspace if missing and fill it with realistic demo data once."
+
+    def handle(self, *args, **options):
+        call_command(
+            "ensure_demo_workspace",
+            slug=DEMO_SLUG,
+            domain=DEMO_DOMAIN,
+            admin_email=DEMO_ADMIN_EMAIL,
+            admin_password=DEMO_ADMIN_PASSWORD,
+        )

@@ -1,0 +1,5 @@
+"""Pages of the funnel app on a workspace's host."""
+
+app_name = "funnel"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of the kpis app on a workspace's host."""
+
+app_name = "kpis"
+
+urlpatterns: list = []

@@ -1,0 +1,19 @@
+"""A workspace's host: its pages, its admin and its API."""
+
+from django.urls import include, path
+
+from smarketing.accounts.urls import auth_urlpatterns
+from smarketing.admin_sites import workspace_admin_site
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", include("smarketing.dashboard.urls")),
+    path("", include("smarketing.accounts.urls")),
+    path("data/", include("smarketing.funnel.urls")),
+    path("kpis/", include("smarketing.kpis.urls")),
+    path("surveys/", include("surveys.urls")),
+    *auth_urlpatterns,
+    path("admin/", workspace_admin_site.urls),
+    path("api/v1/", include("smarketing.api_urls")),
+    path("health/", tenant_views.health, name="health"),
+]

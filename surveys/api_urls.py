@@ -1,0 +1,3 @@
+"""API of the surveys app, mounted under /api/v1/ on a workspace's host."""
+
+urlpatterns: list = []

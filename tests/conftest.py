@@ -1,0 +1,179 @@
+"""Shared fixtures: two real workspaces (schemas) created once per test session.
+
+Alice is alpha's admin, Bob alpha's viewer, Charlie beta's admin (healthchecks' naming).
+Tests run inside a transaction that is rolled back, so each starts from the same state.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants import provisioning
+
+ALPHA_HOST = "alpha.localhost"
+BETA_HOST = "beta.localhost"
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        provisioning.platform_ensure(public_hosts=["localhost", "testserver"])
+        for slug, host in (("alpha", ALPHA_HOST), ("beta", BETA_HOST)):
+            provisioning.workspace_create(slug=slug, name=slug.title(), domain=host)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_cache_and_public_schema():
+    for alias in ("default", "routing"):
+        caches[alias].clear()
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+    for alias in ("default", "routing"):
+        caches[alias].clear()
+
+
+@pytest.fixture
+def alpha(db):
+    return provisioning.dangerously_workspace_get("alpha")
+
+
+@pytest.fixture
+def beta(db):
+    return provisioning.dangerously_workspace_get("beta")
+
+
+def make_user(workspace, email: str, role: str, team: str = "marketing"):
+    from smarketing.accounts.models import User
+
+    with schema_context(workspace.schema_name):
+        return User.objects.create_user(
+            username=email,
+            email=email,
+            password=PASSWORD,
+            role=role,
+            team=team,
+            is_staff=role == "admin",
+        )
+
+
+@pytest.fixture
+def alice(alpha):
+    return make_user(alpha, "alice@alpha.test", "admin", "leadership")
+
+
+@pytest.fixture
+def bob(alpha):
+    return make_user(alpha, "bob@alpha.test", "viewer", "sales")
+
+
+@pytest.fixture
+def charlie(beta):
+    return make_user(beta, "charlie@beta.test", "admin", "marketing")
+
+
+def client_for(host: str, user=None) -> Client:
+    """A browser on `host`, signed in as `user` (who must belong to that host's workspace)."""
+    client = Client(HTTP_HOST=host)
+    if user is not None:
+        from tenants.routing import workspace_for_host
+
+        # The session row must be written in the workspace's own schema, as a real sign-in does.
+        with schema_context(workspace_for_host(host).schema_name):
+            assert client.login(username=user.username, password=PASSWORD), "login failed"
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return client_for(ALPHA_HOST, alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return client_for(ALPHA_HOST, bob)
+
+
+@pytest.fixture
+def charlie_client(charlie):
+    return client_for(BETA_HOST, charlie)
+
+
+def _result_backend_for(broker_url: str, database_url: str) -> str:
+    if broker_url.startswith("redis://"):
+        return broker_url.rsplit("/", 1)[0] + "/2"
+    # The embedded fallback has no Redis: results go to the database through SQLAlchemy.
+    return "db+" + database_url.replace("postgres://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on the test database and a private queue."""
+    from django.conf import settings
+
+    from smarketing.celery import app
+
+    db = settings.DATABASES["default"]
+    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if db.get("PASSWORD"):
+        database_url = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    result_backend = _result_backend_for(app.conf.broker_url, database_url)
+    app.conf.result_backend = result_backend
+    app.conf.task_default_queue = queue
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "smarketing.settings.test",
+        "DATABASE_URL": database_url,
+        "CELERY_RESULT_BACKEND": result_backend,
+        "CELERY_QUEUE": queue,
+    }
+    log = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / f"worker-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as log_file:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "smarketing",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
+        )
+    deadline = time.monotonic() + 60
+    while b"ready." not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
