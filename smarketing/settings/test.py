@@ -17,3 +17,4 @@ CACHES = {
     },
     "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
 }
+WHITENOISE_USE_FINDERS = True
