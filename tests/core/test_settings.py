@@ -1,0 +1,51 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+SECURE_ENV = {
+    "SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0123456789",
+    "ALLOWED_HOSTS": "smarketing.example.com,.smarketing.example.com",
+    "DATABASE_URL": "postgres://app@db.internal:5432/smarketing",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "DEBUG": "0",
+}
+
+
+def _load_production_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in SECURE_ENV}
+    return subprocess.run(
+        [sys.executable, "-c", "import smarketing.settings.production"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_load_with_a_secure_configuration():
+    result = _load_production_settings(SECURE_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off"),
+        ({"SECRET_KEY": "dev-insecure-secret-key-change-me"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_settings_refuse_an_insecure_configuration(override, reason):
+    result = _load_production_settings({**SECURE_ENV, **override})
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr and reason in result.stderr
+
+
+def test_openapi_schema_renders_for_a_member(alice_client):
+    response = alice_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/members/" in paths and "/api/v1/invitations/" in paths
