@@ -1,0 +1,94 @@
+from django import forms
+
+from smarketing.accounts.models import Team, User
+
+from .models import DEFAULT_ANONYMITY_THRESHOLD, Recurrence, SurveyKind
+from .question_bank import QUESTION_BANK
+from .scoring import MIN_ANONYMITY_THRESHOLD
+
+
+class SurveyCreateForm(forms.Form):
+    START_CHOICES = [
+        ("now", "Open now"),
+        ("later", "Open on a date"),
+        ("draft", "Keep as a draft"),
+    ]
+
+    kind = forms.ChoiceField(choices=SurveyKind.choices, initial=SurveyKind.ALIGNMENT)
+    title = forms.CharField(max_length=200)
+    question = forms.CharField(
+        required=False, help_text="NPS/CSAT only; a standard question is used when empty."
+    )
+    bank_statements = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(item["key"], f"{item['topic']}: {item['text']}") for item in QUESTION_BANK],
+    )
+    custom_statements = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line."
+    )
+    invite_teams = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=Team.choices
+    )
+    invite_people = forms.ModelMultipleChoiceField(
+        required=False, queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    anonymity_threshold = forms.IntegerField(
+        min_value=MIN_ANONYMITY_THRESHOLD, initial=DEFAULT_ANONYMITY_THRESHOLD
+    )
+    reminder_days = forms.CharField(
+        required=False, initial="3,5", help_text="Days after opening, comma-separated."
+    )
+    public_link_enabled = forms.BooleanField(required=False, label="Public link (NPS/CSAT)")
+    start = forms.ChoiceField(choices=START_CHOICES, initial="now")
+    opens_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    closes_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    recurrence = forms.ChoiceField(
+        required=False, choices=[("", "Does not repeat"), *Recurrence.choices]
+    )
+    wave_days = forms.IntegerField(min_value=1, max_value=90, initial=14)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invite_people"].queryset = User.objects.filter(is_active=True).order_by(
+            "email"
+        )
+
+    def clean_reminder_days(self) -> list[int]:
+        raw = self.cleaned_data["reminder_days"] or ""
+        try:
+            return [int(part) for part in raw.replace(" ", "").split(",") if part]
+        except ValueError as error:
+            raise forms.ValidationError("Write whole numbers separated by commas.") from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") == "later" and not cleaned.get("opens_at"):
+            self.add_error("opens_at", "Choose when the survey opens.")
+        return cleaned
+
+
+class CustomerUploadForm(forms.Form):
+    customers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One customer per line: email, optional lead id (a CSV header is skipped).",
+    )
+
+    def clean_customers(self) -> list[dict[str, str]]:
+        rows = []
+        for line in self.cleaned_data["customers"].splitlines():
+            parts = [part.strip() for part in line.replace(";", ",").split(",")]
+            if not parts[0] or parts[0].lower() == "email":
+                continue
+            rows.append({"email": parts[0], "lead_id": parts[1] if len(parts) > 1 else ""})
+        if not rows:
+            raise forms.ValidationError("No customers found.")
+        return rows
+
+
+class ThresholdForm(forms.Form):
+    anonymity_threshold = forms.IntegerField(min_value=MIN_ANONYMITY_THRESHOLD)
