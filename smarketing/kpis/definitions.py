@@ -1,0 +1,437 @@
+"""Every KPI of SPEC section 5, defined once. No Django imports.
+
+Two layers, both declared here:
+
+- **Measures** are the counts, sums and medians PostgreSQL aggregates: one SQL aggregate
+  expression each, over one *fact* (a funnel table with its alias, see `selectors.py`).
+  The selector puts every measure of a fact into one conditional-aggregate query, grouped by
+  source or owner when asked.
+- **KPIs** turn measures (and KPIs defined earlier in `KPIS`) into the answer with the pure
+  functions of `compute.py`, and carry the unit that decides output rounding.
+
+Adding a KPI is one `Kpi(...)` entry in `KPIS` (plus a `Measure` if it needs a new aggregate).
+
+SQL parameters available to measures: `start`, `end` (timestamptz, the period's boundaries),
+`start_day`, `end_day` (the same as local dates, for date columns), `tz` (workspace time zone),
+`sla` (interval), `window_days` (integer or null) and `sales_sources` (text[]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from . import compute
+from .compute import Unit
+
+
+class Fact(StrEnum):
+    """A funnel table as the selector reads it (alias in brackets).
+
+    lead (l); deal (d) LEFT JOIN its lead (l); spend (s); traffic (t);
+    activity (a) LEFT JOIN its lead (l); content (c) LEFT JOIN its lead (l).
+    """
+
+    LEAD = "lead"
+    DEAL = "deal"
+    SPEND = "spend"
+    TRAFFIC = "traffic"
+    ACTIVITY = "activity"
+    CONTENT = "content"
+
+
+class MeasureKind(StrEnum):
+    COUNT = "count"  # integer; 0 when no row
+    SUM = "sum"  # exact decimal; 0 when no row
+    MEDIAN_MICROSECONDS = "median_microseconds"  # seconds after conversion; None when no row
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    fact: Fact
+    kind: MeasureKind
+    sql: str
+
+
+def in_period(column: str) -> str:
+    """in(x, P) for a timestamp column: P's start included, its end excluded."""
+    return f"({column} >= %(start)s AND {column} < %(end)s)"
+
+
+def in_period_days(column: str) -> str:
+    """in(x, P) for a date column, compared with P's local dates."""
+    return f"({column} >= %(start_day)s AND {column} < %(end_day)s)"
+
+
+def _within_window(from_column: str, to_column: str) -> str:
+    # The workspace's optional conversion window: elapsed days from the from-stage.
+    return (
+        f"(%(window_days)s::integer IS NULL OR "
+        f"{to_column} <= {from_column} + make_interval(days => %(window_days)s::integer))"
+    )
+
+
+def _count(condition: str) -> str:
+    return f"count(*) FILTER (WHERE {condition})"
+
+
+def _sum(expression: str, condition: str) -> str:
+    return f"coalesce(sum({expression}) FILTER (WHERE {condition}), 0)"
+
+
+def _median_microseconds(from_column: str, to_column: str, condition: str) -> str:
+    # Integer microseconds are exact in float8, so percentile_cont's mean of the two middle
+    # values of an even count is exact too.
+    elapsed = f"(extract(epoch from ({to_column} - {from_column})) * 1000000)::float8"
+    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {elapsed}) FILTER (WHERE {condition})"
+
+
+# Funnel stage → lead column, in funnel order (mirrors funnel.models.STAGE_DATE_FIELDS).
+STAGE_COLUMNS = {
+    "lead": "l.created_at",
+    "mql": "l.mql_at",
+    "sql": "l.sql_at",
+    "opportunity": "l.opportunity_at",
+    "customer": "l.customer_at",
+}
+
+# Cohort rates: leads that entered the from-stage in P and reached the to-stage at any time.
+COHORTS = {
+    "lead_to_mql_rate": ("l.created_at", "l.mql_at"),
+    "mql_to_sql_rate": ("l.mql_at", "l.sql_at"),
+    "sql_to_opportunity_rate": ("l.sql_at", "l.opportunity_at"),
+    "opportunity_to_customer_rate": ("l.opportunity_at", "l.customer_at"),
+    "lead_to_customer_rate": ("l.created_at", "l.customer_at"),
+    "mql_rejection_rate": ("l.mql_at", "l.rejected_at"),
+}
+
+# stage_days_median: transition → (from, to); over leads whose to-stage date is in P.
+TRANSITIONS = {
+    "lead_to_mql": ("l.created_at", "l.mql_at"),
+    "mql_to_sql": ("l.mql_at", "l.sql_at"),
+    "sql_to_opportunity": ("l.sql_at", "l.opportunity_at"),
+    "opportunity_to_customer": ("l.opportunity_at", "l.customer_at"),
+}
+
+_WON_IN_P = f"d.status = 'won' AND {in_period('d.closed_at')}"
+_LOST_IN_P = f"d.status = 'lost' AND {in_period('d.closed_at')}"
+_WON_BEFORE_END_WITH_LEAD = "d.status = 'won' AND d.closed_at < %(end)s AND l.lead_id IS NOT NULL"
+_MQL_TOUCHED = f"{in_period('l.mql_at')} AND l.first_touch_at IS NOT NULL"
+_CUSTOMER_IN_P = in_period("l.customer_at")
+
+MEASURES: tuple[Measure, ...] = (
+    # --- leads -----------------------------------------------------------------------------
+    Measure("leads", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.created_at"))),
+    Measure("mqls", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.mql_at"))),
+    Measure("sqls", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.sql_at"))),
+    Measure("opportunities", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.opportunity_at"))),
+    Measure("new_customers", Fact.LEAD, MeasureKind.COUNT, _count(_CUSTOMER_IN_P)),
+    *(
+        Measure(
+            f"converted_{key}",
+            Fact.LEAD,
+            MeasureKind.COUNT,
+            _count(
+                f"{in_period(from_column)} AND {to_column} IS NOT NULL"
+                f" AND {_within_window(from_column, to_column)}"
+            ),
+        )
+        for key, (from_column, to_column) in COHORTS.items()
+    ),
+    Measure(
+        "sales_cycle_seconds_sum",
+        Fact.LEAD,
+        MeasureKind.SUM,
+        _sum("extract(epoch from (l.customer_at - l.created_at))", _CUSTOMER_IN_P),
+    ),
+    Measure(
+        "sales_cycle_seconds_median",
+        Fact.LEAD,
+        MeasureKind.MEDIAN_MICROSECONDS,
+        _median_microseconds("l.created_at", "l.customer_at", _CUSTOMER_IN_P),
+    ),
+    *(
+        Measure(
+            f"stage_seconds_median_{name}",
+            Fact.LEAD,
+            MeasureKind.MEDIAN_MICROSECONDS,
+            _median_microseconds(
+                from_column, to_column, f"{in_period(to_column)} AND {from_column} IS NOT NULL"
+            ),
+        )
+        for name, (from_column, to_column) in TRANSITIONS.items()
+    ),
+    Measure(
+        "mql_response_seconds_median",
+        Fact.LEAD,
+        MeasureKind.MEDIAN_MICROSECONDS,
+        _median_microseconds("l.mql_at", "l.first_touch_at", _MQL_TOUCHED),
+    ),
+    Measure(
+        "mqls_touched_within_sla",
+        Fact.LEAD,
+        MeasureKind.COUNT,
+        _count(f"{_MQL_TOUCHED} AND l.first_touch_at - l.mql_at <= %(sla)s"),
+    ),
+    Measure(
+        "customers_with_content",
+        Fact.LEAD,
+        MeasureKind.COUNT,
+        # Nested CASE so the EXISTS probe runs only for customers of P; dates compare in the
+        # workspace time zone (content rows are plain dates).
+        "count(CASE WHEN "
+        + _CUSTOMER_IN_P
+        + " THEN CASE WHEN EXISTS (SELECT 1 FROM {content_table} c WHERE c.lead_id = l.lead_id"
+        " AND c.date <= (l.customer_at AT TIME ZONE %(tz)s)::date) THEN 1 END END)",
+    ),
+    # --- deals -----------------------------------------------------------------------------
+    Measure("revenue", Fact.DEAL, MeasureKind.SUM, _sum("d.amount", _WON_IN_P)),
+    Measure(
+        "marketing_sourced_revenue",
+        Fact.DEAL,
+        MeasureKind.SUM,
+        _sum(
+            "d.amount",
+            f"{_WON_IN_P} AND l.lead_id IS NOT NULL AND NOT (l.source = ANY(%(sales_sources)s))",
+        ),
+    ),
+    Measure("won_deals", Fact.DEAL, MeasureKind.COUNT, _count(_WON_IN_P)),
+    Measure("lost_deals", Fact.DEAL, MeasureKind.COUNT, _count(_LOST_IN_P)),
+    Measure(
+        "pipeline_created", Fact.DEAL, MeasureKind.SUM, _sum("d.amount", in_period("d.created_at"))
+    ),
+    Measure(
+        "lifetime_revenue",
+        Fact.DEAL,
+        MeasureKind.SUM,
+        _sum("d.amount", _WON_BEFORE_END_WITH_LEAD),
+    ),
+    Measure(
+        "lifetime_customers",
+        Fact.DEAL,
+        MeasureKind.COUNT,
+        f"count(DISTINCT l.lead_id) FILTER (WHERE {_WON_BEFORE_END_WITH_LEAD})",
+    ),
+    Measure(
+        "open_deals_at_end",
+        Fact.DEAL,
+        MeasureKind.COUNT,
+        # Open at P's end: created before it and not closed before it, whatever its status
+        # today; an open deal's closed_at is only an expected date, so it never closes it.
+        _count(
+            "d.created_at < %(end)s AND (d.status = 'open' OR d.closed_at IS NULL"
+            " OR d.closed_at >= %(end)s)"
+        ),
+    ),
+    # --- spend, traffic, activities, content -------------------------------------------------
+    # A spend month counts when its first day is in P.
+    Measure("spend", Fact.SPEND, MeasureKind.SUM, _sum("s.amount", in_period_days("s.month"))),
+    Measure(
+        "sessions", Fact.TRAFFIC, MeasureKind.SUM, _sum("t.sessions", in_period_days("t.date"))
+    ),
+    Measure("calls", Fact.ACTIVITY, MeasureKind.COUNT, _count("a.type = 'call'")),
+    Measure("meetings", Fact.ACTIVITY, MeasureKind.COUNT, _count("a.type = 'meeting'")),
+    Measure("content_downloads", Fact.CONTENT, MeasureKind.COUNT, "count(*)"),
+)
+
+MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
+
+# Row filters of the activity and content facts (every measure of theirs is "in P").
+FACT_FILTERS = {
+    Fact.ACTIVITY: in_period("a.date"),
+    Fact.CONTENT: in_period_days("c.date"),
+}
+
+Values = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI key of SPEC section 5: its unit and how it follows from measures (`m`) and the
+    KPIs listed before it (`k`), both unrounded."""
+
+    key: str
+    label: str
+    unit: Unit
+    formula: Callable[[Values, Values], Any]
+
+
+def _measure(name: str) -> Callable[[Values, Values], Any]:
+    return lambda m, k: m[name]
+
+
+def _measure_ratio(numerator: str, denominator: str) -> Callable[[Values, Values], Any]:
+    return lambda m, k: compute.ratio(m[numerator], m[denominator])
+
+
+def _win_rate(m: Values, k: Values) -> Any:
+    won, lost = m["won_deals"], m["lost_deals"]
+    if won is None or lost is None:
+        return None
+    return compute.ratio(won, won + lost)
+
+
+def _stage_days_median(m: Values, k: Values) -> dict[str, Any]:
+    return {name: compute.days(m[f"stage_seconds_median_{name}"]) for name in TRANSITIONS}
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("leads", "Leads", Unit.COUNT, _measure("leads")),
+    Kpi("mqls", "MQLs", Unit.COUNT, _measure("mqls")),
+    Kpi("sqls", "SQLs", Unit.COUNT, _measure("sqls")),
+    Kpi("opportunities", "Opportunities", Unit.COUNT, _measure("opportunities")),
+    Kpi("new_customers", "New customers", Unit.COUNT, _measure("new_customers")),
+    Kpi(
+        "lead_to_mql_rate",
+        "Lead → MQL",
+        Unit.RATE,
+        _measure_ratio("converted_lead_to_mql_rate", "leads"),
+    ),
+    Kpi(
+        "mql_to_sql_rate",
+        "MQL → SQL",
+        Unit.RATE,
+        _measure_ratio("converted_mql_to_sql_rate", "mqls"),
+    ),
+    Kpi(
+        "sql_to_opportunity_rate",
+        "SQL → opportunity",
+        Unit.RATE,
+        _measure_ratio("converted_sql_to_opportunity_rate", "sqls"),
+    ),
+    Kpi(
+        "opportunity_to_customer_rate",
+        "Opportunity → customer",
+        Unit.RATE,
+        _measure_ratio("converted_opportunity_to_customer_rate", "opportunities"),
+    ),
+    Kpi(
+        "lead_to_customer_rate",
+        "Lead → customer",
+        Unit.RATE,
+        _measure_ratio("converted_lead_to_customer_rate", "leads"),
+    ),
+    Kpi(
+        "mql_rejection_rate",
+        "MQL rejection rate",
+        Unit.RATE,
+        _measure_ratio("converted_mql_rejection_rate", "mqls"),
+    ),
+    Kpi("revenue", "Revenue", Unit.MONEY, _measure("revenue")),
+    Kpi(
+        "marketing_sourced_revenue",
+        "Marketing-sourced revenue",
+        Unit.MONEY,
+        _measure("marketing_sourced_revenue"),
+    ),
+    Kpi("won_deals", "Won deals", Unit.COUNT, _measure("won_deals")),
+    Kpi("lost_deals", "Lost deals", Unit.COUNT, _measure("lost_deals")),
+    Kpi("win_rate", "Win rate", Unit.RATE, _win_rate),
+    Kpi(
+        "average_deal_size", "Average deal size", Unit.MONEY, _measure_ratio("revenue", "won_deals")
+    ),
+    Kpi("pipeline_created", "Pipeline created", Unit.MONEY, _measure("pipeline_created")),
+    Kpi(
+        "customer_lifetime_value",
+        "Customer lifetime value",
+        Unit.MONEY,
+        _measure_ratio("lifetime_revenue", "lifetime_customers"),
+    ),
+    Kpi(
+        "sales_cycle_days_mean",
+        "Sales cycle (mean days)",
+        Unit.DAYS,
+        lambda m, k: compute.days(compute.ratio(m["sales_cycle_seconds_sum"], m["new_customers"])),
+    ),
+    Kpi(
+        "sales_cycle_days_median",
+        "Sales cycle (median days)",
+        Unit.DAYS,
+        lambda m, k: compute.days(m["sales_cycle_seconds_median"]),
+    ),
+    Kpi("stage_days_median", "Days per stage (median)", Unit.DAYS_BY_STAGE, _stage_days_median),
+    Kpi(
+        "mql_response_hours_median",
+        "MQL response (median hours)",
+        Unit.HOURS,
+        lambda m, k: compute.hours(m["mql_response_seconds_median"]),
+    ),
+    Kpi(
+        "mql_response_within_sla_rate",
+        "MQLs touched within SLA",
+        Unit.RATE,
+        _measure_ratio("mqls_touched_within_sla", "mqls"),
+    ),
+    Kpi("sessions", "Sessions", Unit.COUNT, _measure("sessions")),
+    Kpi("traffic_to_lead_rate", "Traffic → lead", Unit.RATE, _measure_ratio("leads", "sessions")),
+    Kpi("traffic_to_mql_rate", "Traffic → MQL", Unit.RATE, _measure_ratio("mqls", "sessions")),
+    Kpi(
+        "end_to_end_rate",
+        "Traffic → customer",
+        Unit.RATE,
+        _measure_ratio("new_customers", "sessions"),
+    ),
+    Kpi("spend", "Spend", Unit.MONEY, _measure("spend")),
+    Kpi("cost_per_lead", "Cost per lead", Unit.MONEY, _measure_ratio("spend", "leads")),
+    Kpi("cost_per_mql", "Cost per MQL", Unit.MONEY, _measure_ratio("spend", "mqls")),
+    Kpi(
+        "customer_acquisition_cost",
+        "Customer acquisition cost",
+        Unit.MONEY,
+        _measure_ratio("spend", "new_customers"),
+    ),
+    Kpi("calls", "Calls", Unit.COUNT, _measure("calls")),
+    Kpi("meetings", "Meetings", Unit.COUNT, _measure("meetings")),
+    Kpi("content_downloads", "Content downloads", Unit.COUNT, _measure("content_downloads")),
+    Kpi(
+        "customers_with_content_rate",
+        "Customers who read content",
+        Unit.RATE,
+        _measure_ratio("customers_with_content", "new_customers"),
+    ),
+    Kpi(
+        "pipeline_velocity",
+        "Pipeline velocity (per day)",
+        Unit.MONEY,
+        lambda m, k: compute.pipeline_velocity(
+            m["open_deals_at_end"],
+            k["win_rate"],
+            k["average_deal_size"],
+            k["sales_cycle_days_mean"],
+        ),
+    ),
+)
+
+KPIS_BY_KEY = {kpi.key: kpi for kpi in KPIS}
+KPI_KEYS = tuple(KPIS_BY_KEY)
+# Fractions of [0, 1] (or beyond, for traffic ratios): anomalies and stability apply to them.
+RATE_KEYS = tuple(kpi.key for kpi in KPIS if kpi.unit is Unit.RATE)
+
+
+def kpis_compute(measures: Values) -> dict[str, Any]:
+    """Every KPI, unrounded, from one group's measures (missing measures count as None)."""
+    values: dict[str, Any] = {}
+    lookup = _Defaulting(measures)
+    for kpi in KPIS:
+        values[kpi.key] = kpi.formula(lookup, values)
+    return values
+
+
+def kpis_output(values: Values) -> dict[str, Any]:
+    """The JSON values of SPEC section 6: rounded here, and only here."""
+    return {kpi.key: compute.output_value(values[kpi.key], kpi.unit) for kpi in KPIS}
+
+
+class _Defaulting(dict):
+    """Measures of a fact that has no figure for this group (e.g. spend by owner) are None."""
+
+    def __init__(self, measures: Values):
+        super().__init__(measures)
+
+    def __missing__(self, key: str) -> Any:
+        if key not in MEASURES_BY_NAME:
+            raise KeyError(key)
+        return None

@@ -1,0 +1,248 @@
+"""Reads of the KPI engine: the measures of a period in one SQL statement, and KPI reports.
+
+`kpi_measures_fetch` builds a single statement: one conditional-aggregate SELECT per fact
+(funnel table) of `definitions.MEASURES`, glued with UNION ALL, each grouped by
+`GROUPING SETS ((), (source))` (or owner) so the total and every group come from the same scan.
+Each branch returns its measures as one JSON object, parsed with exact decimals.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from smarketing.configuration.models import DEFAULT_SALES_CHANNELS, OwningTeam
+from smarketing.configuration.selectors import channel_ownership_overrides, workspace_settings_get
+from smarketing.core.periods import Period, period_parse
+from smarketing.funnel.models import Activity, ContentDownload, Deal, Lead, Spend, Traffic
+
+from .definitions import (
+    FACT_FILTERS,
+    MEASURES,
+    Fact,
+    MeasureKind,
+    in_period,
+    kpis_compute,
+    kpis_output,
+)
+
+UNATTRIBUTED = "unattributed"
+UNASSIGNED = "unassigned"
+BREAKDOWNS = ("source", "owner")
+
+
+@dataclass(frozen=True)
+class KpiContext:
+    """The workspace settings a KPI computation depends on."""
+
+    time_zone: str
+    response_sla: timedelta
+    conversion_window_days: int | None
+    sales_sources: tuple[str, ...]
+    definitions_version: int
+
+
+def kpi_context_get() -> KpiContext:
+    settings_row = workspace_settings_get()
+    overrides = channel_ownership_overrides()
+    sales = {source for source in DEFAULT_SALES_CHANNELS if source not in overrides}
+    sales |= {source for source, team in overrides.items() if team == OwningTeam.SALES}
+    return KpiContext(
+        time_zone=settings_row.time_zone,
+        response_sla=timedelta(hours=float(settings_row.response_sla_hours)),
+        conversion_window_days=settings_row.conversion_window_days,
+        sales_sources=tuple(sorted(sales)),
+        definitions_version=settings_row.definitions_version,
+    )
+
+
+def kpi_period_parse(text: str) -> Period:
+    """A period text of SPEC section 4 in the current workspace's time zone."""
+    return period_parse(text, ZoneInfo(workspace_settings_get().time_zone))
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "lead": Lead._meta.db_table,
+        "deal": Deal._meta.db_table,
+        "spend": Spend._meta.db_table,
+        "traffic": Traffic._meta.db_table,
+        "activity": Activity._meta.db_table,
+        "content": ContentDownload._meta.db_table,
+    }
+
+
+def _fact_from(fact: Fact, tables: dict[str, str]) -> str:
+    lead = tables["lead"]
+    return {
+        Fact.LEAD: f"{lead} l",
+        Fact.DEAL: f"{tables['deal']} d LEFT JOIN {lead} l ON l.lead_id = d.lead_id",
+        Fact.SPEND: f"{tables['spend']} s",
+        Fact.TRAFFIC: f"{tables['traffic']} t",
+        Fact.ACTIVITY: f"{tables['activity']} a LEFT JOIN {lead} l ON l.lead_id = a.lead_id",
+        Fact.CONTENT: f"{tables['content']} c LEFT JOIN {lead} l ON l.lead_id = c.lead_id",
+    }[fact]
+
+
+# The group of a fact's row. Deals, activities and content go by their lead's source, and are
+# `unattributed` when the lead is missing or unknown; spend and traffic have no owner.
+_GROUP_KEYS: dict[str, dict[Fact, str]] = {
+    "source": {
+        Fact.LEAD: "l.source",
+        Fact.DEAL: f"coalesce(l.source, '{UNATTRIBUTED}')",
+        Fact.SPEND: "s.source",
+        Fact.TRAFFIC: "t.source",
+        Fact.ACTIVITY: f"coalesce(l.source, '{UNATTRIBUTED}')",
+        Fact.CONTENT: f"coalesce(l.source, '{UNATTRIBUTED}')",
+    },
+    "owner": {
+        Fact.LEAD: "l.owner",
+        Fact.DEAL: "d.owner",
+        Fact.ACTIVITY: "a.owner",
+        Fact.CONTENT: "coalesce(l.owner, '')",
+    },
+}
+
+# Every lead measure needs one of the stage dates in P: only those rows are read.
+_LEAD_FILTER = " OR ".join(
+    in_period(column)
+    for column in ("l.created_at", "l.mql_at", "l.sql_at", "l.opportunity_at", "l.customer_at")
+)
+
+
+def _fact_filters() -> dict[Fact, str]:
+    return {**FACT_FILTERS, Fact.LEAD: _LEAD_FILTER}
+
+
+def kpi_measures_sql(by: str | None) -> str:
+    """The one statement computing every measure for a period, grouped `by` source or owner."""
+    tables = _tables()
+    filters = _fact_filters()
+    branches = []
+    for fact in Fact:
+        measures = [measure for measure in MEASURES if measure.fact is fact]
+        pairs = ", ".join(
+            f"'{measure.name}', {measure.sql.replace('{content_table}', tables['content'])}"
+            for measure in measures
+        )
+        where = f" WHERE {filters[fact]}" if fact in filters else ""
+        key = _GROUP_KEYS[by].get(fact) if by else None
+        if key is None:
+            branches.append(
+                f"SELECT '{fact}' AS fact, true AS is_total, NULL::text AS grp,"
+                f" json_build_object({pairs})::text AS measures"
+                f" FROM {_fact_from(fact, tables)}{where}"
+            )
+        else:
+            branches.append(
+                f"SELECT '{fact}' AS fact, GROUPING({key}) = 1 AS is_total, {key}::text AS grp,"
+                f" json_build_object({pairs})::text AS measures"
+                f" FROM {_fact_from(fact, tables)}{where}"
+                f" GROUP BY GROUPING SETS ((), ({key}))"
+            )
+    if by == "source":
+        # SPEC: by_source lists every source seen in leads, spend or traffic.
+        branches.append(
+            f"SELECT 'sources', false, source, NULL FROM (SELECT DISTINCT source FROM"
+            f" {tables['lead']} UNION SELECT source FROM {tables['spend']}"
+            f" UNION SELECT source FROM {tables['traffic']}) AS seen"
+        )
+    return "\nUNION ALL\n".join(branches)
+
+
+def kpi_measures_params(period: Period, context: KpiContext) -> dict[str, Any]:
+    return {
+        "start": period.start,
+        "end": period.end,
+        "start_day": period.first_day,
+        "end_day": period.end_day,
+        "tz": context.time_zone,
+        "sla": context.response_sla,
+        "window_days": context.conversion_window_days,
+        "sales_sources": list(context.sales_sources),
+    }
+
+
+def _measure_value(kind: MeasureKind, raw: Any) -> Any:
+    if raw is None:
+        return None
+    if kind is MeasureKind.COUNT:
+        return int(raw)
+    if kind is MeasureKind.SUM:
+        return Fraction(raw)
+    return Fraction(raw) / 1_000_000  # median of microseconds → seconds
+
+
+_DEFAULTS = {MeasureKind.COUNT: 0, MeasureKind.SUM: Fraction(0)}
+
+
+@dataclass
+class PeriodMeasures:
+    """The measures of one period: the total, and per group when a breakdown was asked."""
+
+    total: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def kpi_measures_fetch(
+    *, period: Period, context: KpiContext, by: str | None = None
+) -> PeriodMeasures:
+    """Every measure of `period` (and per source or owner) from one SQL statement."""
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    with connection.cursor() as cursor:
+        cursor.execute(kpi_measures_sql(by), kpi_measures_params(period, context))
+        rows = cursor.fetchall()
+    kinds = {measure.name: measure.kind for measure in MEASURES}
+    result = PeriodMeasures()
+    grouped_facts = set(_GROUP_KEYS[by]) if by else set()
+    group_names: set[str] = set()
+    parsed: list[tuple[bool, str, dict[str, Any]]] = []
+    for fact, is_total, group, measures_json in rows:
+        if fact == "sources":
+            group_names.add(group)
+            continue
+        values = json.loads(measures_json, parse_float=Decimal)
+        measures = {name: _measure_value(kinds[name], raw) for name, raw in values.items()}
+        if is_total:
+            result.total.update(measures)
+            continue
+        name = group or (UNASSIGNED if by == "owner" else UNATTRIBUTED)
+        group_names.add(name)
+        parsed.append((False, name, measures))
+    if by == "source":
+        group_names.add(UNATTRIBUTED)
+    # A group with no row in a fact it is broken down by has zero counts and sums there.
+    defaults = {
+        measure.name: _DEFAULTS.get(measure.kind)
+        for measure in MEASURES
+        if measure.fact in grouped_facts
+    }
+    result.groups = {name: dict(defaults) for name in sorted(group_names)}
+    for _, name, measures in parsed:
+        result.groups[name].update(measures)
+    return result
+
+
+def kpi_report(
+    *, period: Period, by: str | None = None, context: KpiContext | None = None
+) -> dict[str, Any]:
+    """The SPEC section 6 body (without `workspace`): period, rounded kpis, optional breakdown."""
+    context = context or kpi_context_get()
+    measures = kpi_measures_fetch(period=period, context=context, by=by)
+    report: dict[str, Any] = {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "kpis": kpis_output(kpis_compute(measures.total)),
+    }
+    if by is not None:
+        report[f"by_{by}"] = {
+            name: kpis_output(kpis_compute(group)) for name, group in measures.groups.items()
+        }
+    return report
