@@ -41,6 +41,8 @@ class Lead(models.Model):
     rejection_reason = models.TextField(blank=True, default="")
     first_touch_at = models.DateTimeField(null=True, blank=True)
     owner = models.TextField(blank=True, default="")
+    # Salesforce: the opportunity this lead was converted into, to attribute that deal to it.
+    converted_deal_id = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         indexes = [
@@ -144,3 +146,149 @@ class ContentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.lead_id} {self.asset}"
+
+
+# --- Imports ---------------------------------------------------------------------------------
+
+
+class ImportKind(models.TextChoices):
+    LEADS = "leads"
+    DEALS = "deals"
+    SPEND = "spend"
+    TRAFFIC = "traffic"
+    ACTIVITIES = "activities"
+    CONTENT = "content"
+
+
+class ImportFormat(models.TextChoices):
+    CANONICAL = "canonical"
+    HUBSPOT = "hubspot"
+    SALESFORCE = "salesforce"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    # Invalid rows (or an unreadable file) and skip-invalid was off: nothing was stored.
+    REJECTED = "rejected"
+    # An unexpected technical failure; nothing was stored.
+    FAILED = "failed"
+
+
+class ImportJob(models.Model):
+    """One uploaded file and what became of it; the same pipeline serves page, API and CLI.
+
+    `kind`/`format` are empty until detected from the header when the uploader left them out.
+    """
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices, blank=True)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices, blank=True)
+    skip_invalid = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=9, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    file = models.FileField(upload_to="imports/", max_length=500)
+    file_name = models.CharField(max_length=255)
+    file_size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress, written from a separate connection while the import transaction is open.
+    percent = models.PositiveSmallIntegerField(default=0)
+    rows_read = models.BigIntegerField(default=0)
+    rows_stored = models.BigIntegerField(default=0)
+    rows_unchanged = models.BigIntegerField(default=0)
+    rows_rejected = models.BigIntegerField(default=0)
+    error_count = models.BigIntegerField(default=0)
+    warning_count = models.BigIntegerField(default=0)
+    # What the reader found: encoding, delimiter, the header as written, ignored columns.
+    encoding = models.CharField(max_length=32, blank=True)
+    delimiter = models.CharField(max_length=4, blank=True)
+    header = models.JSONField(default=list, blank=True)
+    ignored_columns = models.JSONField(default=list, blank=True)
+    # The earliest and latest date touched (old and new values), for KPI recomputation.
+    affected_start = models.DateTimeField(null=True, blank=True)
+    affected_end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ProblemSeverity(models.TextChoices):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ImportProblem(models.Model):
+    """`row N, column C: message`; row 0 means the file as a whole, row 1 is the header."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    severity = models.CharField(max_length=7, choices=ProblemSeverity.choices)
+    row_number = models.BigIntegerField()
+    column = models.TextField(blank=True)
+    message = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "severity", "row_number"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        if self.row_number == 0:
+            return f"file: {self.message}"
+        return f"row {self.row_number}, column {self.column}: {self.message}"
+
+
+class ImportRejectedRow(models.Model):
+    """A rejected row exactly as it was in the file, for the rejected-rows download."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rejected_rows")
+    row_number = models.BigIntegerField()
+    values = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}"
+
+
+class ColumnMapping(models.Model):
+    """A workspace's own column names for a kind and format: {canonical column: file header}.
+
+    Applied on top of the built-in names of the format, so it serves both "any other CSV"
+    (canonical format) and CRM custom fields such as Salesforce's lost-reason field.
+    """
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices)
+    columns = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "format"], name="column_mapping_kind_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.format})"

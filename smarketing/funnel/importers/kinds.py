@@ -1,0 +1,137 @@
+"""SPEC section 3 as data: the columns of each import kind, their types and the upsert key."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    DATETIME = "datetime"
+    DATE = "date"
+    MONTH = "month"
+    MONEY = "money"
+    INTEGER = "integer"
+    ENUM = "enum"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = ColumnType.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Stage date columns in funnel order: a later one earlier than a previous one is a warning.
+    ordered_dates: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        return tuple(
+            column.name
+            for column in self.columns
+            if column.type in (ColumnType.DATETIME, ColumnType.DATE, ColumnType.MONTH)
+        )
+
+
+T, DT, D, M = ColumnType.TEXT, ColumnType.DATETIME, ColumnType.DATE, ColumnType.MONTH
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec(
+            "leads",
+            "funnel_lead",
+            (
+                Column("lead_id", required=True),
+                Column("created_at", DT, required=True),
+                Column("source", required=True),
+                Column("campaign"),
+                Column("persona"),
+                Column("company_size"),
+                Column("mql_at", DT),
+                Column("sql_at", DT),
+                Column("opportunity_at", DT),
+                Column("customer_at", DT),
+                Column("rejected_at", DT),
+                Column("rejection_reason"),
+                Column("first_touch_at", DT),
+                Column("owner"),
+            ),
+            key=("lead_id",),
+            ordered_dates=("created_at", "mql_at", "sql_at", "opportunity_at", "customer_at"),
+        ),
+        KindSpec(
+            "deals",
+            "funnel_deal",
+            (
+                Column("deal_id", required=True),
+                Column("created_at", DT, required=True),
+                Column("status", ColumnType.ENUM, required=True, choices=("open", "won", "lost")),
+                Column("amount", ColumnType.MONEY, required=True),
+                Column("lead_id"),
+                Column("closed_at", DT),
+                Column("lost_reason"),
+                Column("owner"),
+            ),
+            key=("deal_id",),
+        ),
+        KindSpec(
+            "spend",
+            "funnel_spend",
+            (
+                Column("month", M, required=True),
+                Column("source", required=True),
+                Column("amount", ColumnType.MONEY, required=True),
+            ),
+            key=("month", "source"),
+        ),
+        KindSpec(
+            "traffic",
+            "funnel_traffic",
+            (
+                Column("date", D, required=True),
+                Column("source", required=True),
+                Column("sessions", ColumnType.INTEGER, required=True),
+            ),
+            key=("date", "source"),
+        ),
+        KindSpec(
+            "activities",
+            "funnel_activity",
+            (
+                Column("activity_id", required=True),
+                Column("date", DT, required=True),
+                Column("owner", required=True),
+                Column(
+                    "type", ColumnType.ENUM, required=True, choices=("call", "meeting", "email")
+                ),
+                Column("lead_id"),
+            ),
+            key=("activity_id",),
+        ),
+        KindSpec(
+            "content",
+            "funnel_contentdownload",
+            (
+                Column("date", D, required=True),
+                Column("lead_id", required=True),
+                Column("asset", required=True),
+            ),
+            key=("date", "lead_id", "asset"),
+        ),
+    )
+}

@@ -1,0 +1,326 @@
+"""Run one import job on the database: stage with COPY, validate and upsert in set-based SQL.
+
+Everything the import writes (rows, problems, rejected rows, the job's final status) commits in
+one transaction, so a worker killed half-way leaves nothing behind and the redelivered task
+starts over. Progress is written from a second, autocommitting connection so the page and the
+API can watch it while that transaction is open.
+"""
+
+import logging
+import time
+from dataclasses import replace
+
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from smarketing.configuration.selectors import workspace_time_zone
+
+from ..models import (
+    ColumnMapping,
+    ImportJob,
+    ImportProblem,
+    ImportRejectedRow,
+    ImportStatus,
+    ProblemSeverity,
+)
+from . import sql
+from .kinds import KINDS
+from .mappings import CANONICAL, SALESFORCE, ColumnMap, MappingError, format_detect, mapping_build
+from .reading import FileShape, UnreadableFile, file_inspect, text_records, utf8_chunks
+
+logger = logging.getLogger(__name__)
+
+# Share of the progress bar each phase fills.
+READ_SHARE, VALIDATE_SHARE = 60, 15
+
+
+def import_max_bytes() -> int:
+    return int(getattr(settings, "FUNNEL_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+
+
+class ProgressReporter:
+    """Writes progress on its own autocommit connection, at most a few times a second.
+
+    Never writes the job row's final state and never waits on a lock for long: the import's
+    own transaction writes the final state at its very end.
+    """
+
+    def __init__(self, job_id: int, schema_name: str, interval: float = 0.3):
+        self.job_id, self.interval, self.last = job_id, interval, 0.0
+        self.values: dict[str, int] = {}
+        params = connection.settings_dict
+        try:
+            self.connection: psycopg.Connection | None = psycopg.connect(
+                dbname=params["NAME"],
+                user=params.get("USER") or None,
+                password=params.get("PASSWORD") or None,
+                host=params.get("HOST") or None,
+                port=params.get("PORT") or None,
+                autocommit=True,
+                options=f"-c search_path={schema_name} -c lock_timeout=1000",
+            )
+        except psycopg.Error:
+            logger.warning("import progress will not be shown", exc_info=True)
+            self.connection = None
+
+    def update(self, force: bool = False, **values: int) -> None:
+        self.values.update(values)
+        now = time.monotonic()
+        if self.connection is None or (not force and now - self.last < self.interval):
+            return
+        self.last = now
+        assignments = ", ".join(f"{name} = %({name})s" for name in self.values)
+        try:
+            self.connection.execute(
+                f"UPDATE funnel_importjob SET {assignments} WHERE id = %(id)s",  # noqa: S608
+                {**self.values, "id": self.job_id},
+            )
+        except psycopg.Error:
+            logger.warning("could not write import progress", exc_info=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def _file_problem(job: ImportJob, message: str, *, row: int = 0, column: str = "") -> None:
+    ImportProblem.objects.create(
+        job=job, severity=ProblemSeverity.ERROR, row_number=row, column=column, message=message
+    )
+
+
+def _finish(job: ImportJob, status: str, **fields) -> None:
+    for name, value in {"status": status, "finished_at": timezone.now(), **fields}.items():
+        setattr(job, name, value)
+    job.save()
+
+
+def _copy_fast(cursor, path: str, shape: FileShape, progress: ProgressReporter, size: int) -> int:
+    """Send the file to COPY as it is (converted to UTF-8); PostgreSQL parses the CSV."""
+    rows = 0
+    with cursor.copy(sql.copy_statement(len(shape.header), shape.delimiter)) as copy:
+        for chunk, bytes_read in utf8_chunks(path, shape):
+            copy.write(chunk)
+            rows += chunk.count(b"\n")
+            progress.update(rows_read=rows, percent=int(READ_SHARE * bytes_read / max(size, 1)))
+    return cursor.rowcount
+
+
+def _copy_tolerant(
+    cursor, job: ImportJob, path: str, shape: FileShape, progress: ProgressReporter
+) -> int:
+    """Parse in Python: rows with a wrong number of cells become problems instead of aborting."""
+    width = len(shape.header)
+    rows = 0
+    malformed: list[ImportProblem] = []
+    malformed_rows: list[ImportRejectedRow] = []
+    with cursor.copy(sql.copy_rows_statement(width)) as copy:
+        for row_number, record in enumerate(text_records(path, shape), start=2):
+            if not record or (len(record) == 1 and not record[0].strip() and width > 1):
+                continue  # a blank line
+            if len(record) != width:
+                column = shape.header[min(len(record), width - 1)] if width else ""
+                malformed.append(
+                    ImportProblem(
+                        job=job,
+                        severity=ProblemSeverity.ERROR,
+                        row_number=row_number,
+                        column=column or f"#{len(record)}",
+                        message=f"the row has {len(record)} cells but the header has {width}",
+                    )
+                )
+                malformed_rows.append(
+                    ImportRejectedRow(
+                        job=job,
+                        row_number=row_number,
+                        values={f"c{index}": value for index, value in enumerate(record)},
+                    )
+                )
+                continue
+            copy.write_row((row_number, *record))
+            rows += 1
+            if rows % 10_000 == 0:
+                progress.update(rows_read=rows)
+    ImportProblem.objects.bulk_create(malformed, batch_size=1000)
+    ImportRejectedRow.objects.bulk_create(malformed_rows, batch_size=1000)
+    return rows + len(malformed)
+
+
+def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tuple[int, FileShape]:
+    """Fill the staging table: COPY the raw file, else convert it, else parse it in Python."""
+
+    def attempt(copy, shape: FileShape) -> int:
+        # Inside a savepoint: a failed COPY leaves nothing, not even an advanced identity.
+        with transaction.atomic():
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
+            cursor.execute(sql.staging_create(len(shape.header)))
+            return copy(shape)
+
+    def fast(shape: FileShape) -> int:
+        return _copy_fast(cursor, path, shape, progress, job.file_size)
+
+    try:
+        return attempt(fast, shape), shape
+    except (UnicodeDecodeError, psycopg.Error, DatabaseError) as error:
+        if isinstance(error, UnicodeDecodeError) or isinstance(
+            error.__context__, UnicodeDecodeError
+        ):
+            # Valid UTF-8 at the start only: read it as Windows-1252, the usual culprit.
+            shape = replace(shape, encoding="cp1252")
+            try:
+                return attempt(fast, shape), shape
+            except (psycopg.Error, DatabaseError):
+                pass
+        logger.info("import %s: COPY refused the file, parsing it in Python", job.pk)
+    return attempt(lambda shape: _copy_tolerant(cursor, job, path, shape, progress), shape), shape
+
+
+def _saved_mapping(kind: str, file_format: str) -> dict[str, str]:
+    saved = ColumnMapping.objects.filter(kind=kind, format=file_format).first()
+    return {k: v for k, v in (saved.columns if saved else {}).items() if v}
+
+
+def _prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
+    """Inspect the file and map its header; on failure record the problem and reject."""
+    try:
+        shape = file_inspect(job.file.path, max_bytes=import_max_bytes())
+    except (UnreadableFile, OSError) as error:
+        _file_problem(job, str(error))
+        return None
+    job.encoding, job.delimiter, job.header = shape.encoding, shape.delimiter, shape.header
+    if not job.kind or not job.format:
+        detected = format_detect(shape.header)
+        if detected is None or (job.kind and detected[0] != job.kind):
+            _file_problem(
+                job,
+                "the columns were not recognised; choose the kind and the format",
+                row=1,
+                column=shape.header[0],
+            )
+            return None
+        job.kind = job.kind or detected[0]
+        job.format = job.format or detected[1]
+    try:
+        column_map = mapping_build(
+            kind=job.kind,
+            file_format=job.format,
+            header=shape.header,
+            saved=_saved_mapping(job.kind, job.format),
+        )
+    except MappingError as error:
+        _file_problem(job, str(error))
+        return None
+    job.ignored_columns = column_map.ignored_columns
+    for name in column_map.missing_required:
+        _file_problem(
+            job, "this required column is missing", row=1, column=column_map.labels[name]
+        )
+    if column_map.missing_required:
+        return None
+    return shape, column_map
+
+
+def import_job_execute(job: ImportJob) -> ImportJob:
+    """Run `job` in the current workspace schema; idempotent (a finished job is left alone)."""
+    if job.is_finished:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+    progress = ProgressReporter(job.pk, connection.schema_name)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # One import at a time per workspace: concurrent upserts could deadlock.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funnel_import'))")
+                current = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True)
+                if current.first() != ImportStatus.RUNNING:
+                    return job  # another delivery of this task finished it meanwhile
+                job.problems.all().delete()
+                job.rejected_rows.all().delete()
+                prepared = _prepare(job)
+                if prepared is None:
+                    _finish(job, ImportStatus.REJECTED, error_count=job.problems.count(), percent=100)
+                    return job
+                _run_sql(cursor, job, *prepared, progress)
+    finally:
+        progress.close()
+    if job.status == ImportStatus.SUCCEEDED and job.rows_stored:
+        from ..services import import_completed_hooks
+
+        import_completed_hooks(job=job)
+    return job
+
+
+def _count(job: ImportJob, severity: str) -> int:
+    return job.problems.filter(severity=severity).count()
+
+
+def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, progress) -> None:
+    cursor.execute("SHOW TIME ZONE")
+    session_zone = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(workspace_time_zone())])
+    rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
+    job.encoding = shape.encoding
+    progress.update(force=True, rows_read=rows_read, percent=READ_SHARE)
+    cursor.execute(f"ANALYZE {sql.STAGING}")
+    statement = sql.problems_insert(column_map)
+    if statement:
+        cursor.execute(statement, [job.pk])
+    cursor.execute(sql.duplicates_exist(column_map))
+    if cursor.fetchone()[0]:
+        cursor.execute(sql.duplicates_insert(column_map), [job.pk])
+    errors = _count(job, ProblemSeverity.ERROR)
+    cursor.execute(sql.rejected_rows_insert(), [job.pk, job.pk])
+    rejected = (
+        job.problems.filter(severity=ProblemSeverity.ERROR, row_number__gte=2)
+        .values("row_number")
+        .distinct()
+        .count()
+    )
+    counts = {
+        "rows_read": rows_read,
+        "error_count": errors,
+        "warning_count": _count(job, ProblemSeverity.WARNING),
+        "rows_rejected": rejected,
+    }
+    progress.update(force=True, percent=READ_SHARE + VALIDATE_SHARE, error_count=errors)
+    if errors and not job.skip_invalid:
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+        _finish(job, ImportStatus.REJECTED, percent=100, **counts)
+        return
+    if errors:
+        cursor.execute(sql.rejected_rows_delete(), [job.pk])
+    cursor.execute(sql.previous_bounds(column_map))
+    old_low, old_high = cursor.fetchone()
+    cursor.execute(sql.upsert(column_map))
+    written, new_low, new_high = cursor.fetchone()
+    if job.format == SALESFORCE and job.kind in ("leads", "deals"):
+        _salesforce_link_deals(cursor)
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+    lows = [value for value in (old_low, new_low) if value is not None]
+    highs = [value for value in (old_high, new_high) if value is not None]
+    _finish(
+        job,
+        ImportStatus.SUCCEEDED,
+        percent=100,
+        rows_stored=written,
+        rows_unchanged=rows_read - rejected - written,
+        affected_start=min(lows) if lows else None,
+        affected_end=max(highs) if highs else None,
+        **counts,
+    )
+
+
+def _salesforce_link_deals(cursor) -> None:
+    """A converted Salesforce lead names its opportunity: attribute that deal to the lead."""
+    cursor.execute(
+        "UPDATE funnel_deal AS deal SET lead_id = lead.lead_id FROM funnel_lead AS lead "
+        "WHERE lead.converted_deal_id <> '' AND lead.converted_deal_id = deal.deal_id "
+        "AND deal.lead_id = ''"
+    )
+
+
+__all__ = ["CANONICAL", "KINDS", "import_job_execute", "import_max_bytes"]

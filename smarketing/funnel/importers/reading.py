@@ -1,0 +1,148 @@
+"""What a file is before it is read whole: size, text or not, encoding, delimiter, header.
+
+Only the first SAMPLE_BYTES are inspected (charset-normalizer and csv.Sniffer, well-kept
+libraries rather than hand-rolled guesses); `utf8_chunks` then streams the whole file as UTF-8,
+converting other encodings on the fly, so memory stays bounded whatever the file's size.
+"""
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import charset_normalizer
+
+SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 1024 * 1024
+DELIMITERS = ",;\t"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be imported; the message says why, for the uploader."""
+
+
+@dataclass(frozen=True)
+class FileShape:
+    encoding: str  # a Python codec name; "utf-8" means the bytes can be sent as they are
+    bom_length: int
+    delimiter: str
+    header: list[str]
+
+
+def _decodable_utf8(data: bytes) -> bool:
+    try:
+        # Not final: the sample may end in the middle of a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for char in text if char < " " and char not in "\t\r\n")
+    return controls > max(2, len(text) // 200)
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = text.splitlines()
+    header_line = lines[0] if lines else ""
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ""
+    if delimiter not in header_line:
+        # The sniffer found no consistent pattern (or a single column): trust the header line.
+        counts = {candidate: header_line.count(candidate) for candidate in DELIMITERS}
+        delimiter = max(counts, key=lambda candidate: counts[candidate])
+        if counts[delimiter] == 0:
+            delimiter = ","
+    return delimiter
+
+
+def file_inspect(path: str | os.PathLike, *, max_bytes: int) -> FileShape:
+    """Reject empty, oversized and binary files, and find the encoding, delimiter and header."""
+    size = os.path.getsize(path)
+    if size == 0:
+        raise UnreadableFile("the file is empty")
+    if size > max_bytes:
+        raise UnreadableFile(
+            f"the file is {size / 1e6:.1f} MB, more than the limit of {max_bytes / 1e6:.0f} MB"
+        )
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if sample.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("the file is a spreadsheet or archive, not CSV text: save it as CSV")
+    bom_length = 0
+    if sample.startswith(codecs.BOM_UTF8):
+        encoding, bom_length = "utf-8", len(codecs.BOM_UTF8)
+    elif sample.startswith(_UTF16_BOMS):
+        encoding = "utf-16"
+    elif b"\x00" in sample:
+        raise UnreadableFile("the file is not text (it contains binary data)")
+    elif _decodable_utf8(sample):
+        encoding = "utf-8"
+    else:
+        best = charset_normalizer.from_bytes(sample).best()
+        if best is None:
+            raise UnreadableFile("the file is not text in any known encoding")
+        encoding = best.encoding
+    text = sample[bom_length:].decode(encoding, errors="replace")
+    if _looks_binary(text):
+        raise UnreadableFile("the file is not text (it contains binary data)")
+    if not text.strip():
+        raise UnreadableFile("the file is empty")
+    delimiter = _sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    if not any(header):
+        raise UnreadableFile("the first row must name the columns, and it is empty")
+    return FileShape(encoding=encoding, bom_length=bom_length, delimiter=delimiter, header=header)
+
+
+def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[bytes, int]]:
+    """The file after its byte-order mark, as UTF-8 chunks with the bytes read so far.
+
+    UTF-8 is checked as it streams (UnicodeDecodeError when it is not, so the caller can retry
+    with `shape` for another encoding); other encodings are converted. Blank lines at the very
+    end are dropped, since PostgreSQL's COPY would read them as rows.
+    """
+    is_utf8 = shape.encoding in ("utf-8", "ascii")
+    decoder = codecs.getincrementaldecoder("utf-8" if is_utf8 else shape.encoding)(
+        errors="strict" if is_utf8 else "replace"
+    )
+    bytes_read = 0
+    pending = b""
+    with open(path, "rb") as handle:
+        handle.seek(shape.bom_length)
+        bytes_read = shape.bom_length
+        while chunk := handle.read(CHUNK_BYTES):
+            bytes_read += len(chunk)
+            if is_utf8:
+                decoder.decode(chunk)
+                data = chunk
+            else:
+                data = decoder.decode(chunk).encode("utf-8")
+            if pending:
+                yield pending, bytes_read - len(chunk)
+            pending = data
+        if not is_utf8:
+            pending += decoder.decode(b"", final=True).encode("utf-8")
+        else:
+            decoder.decode(b"", final=True)
+    tail = pending.rstrip(b"\r\n \t")
+    if tail:
+        yield tail + b"\n", bytes_read
+
+
+def text_records(path: str | os.PathLike, shape: FileShape) -> Iterator[list[str]]:
+    """Every record after the header, parsed by Python's csv module (the tolerant slow path)."""
+    encoding = "utf-8-sig" if shape.encoding in ("utf-8", "ascii") else shape.encoding
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(
+            (line.replace("\x00", "") for line in handle), delimiter=shape.delimiter
+        )
+        next(reader, None)
+        yield from reader

@@ -1,0 +1,101 @@
+"""Reads of the funnel app: import history, problems, rejected rows, exports."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from .importers.kinds import KINDS, ColumnType
+from .models import ImportJob, ImportProblem
+
+
+def import_job_list() -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def import_job_get(*, job_id: int) -> ImportJob | None:
+    return import_job_list().filter(pk=job_id).first()
+
+
+def import_problem_iter(*, job: ImportJob, limit: int | None = None) -> Iterator[ImportProblem]:
+    """Errors first, then warnings, each by row."""
+    problems = job.problems.order_by("severity", "row_number", "pk")
+    if limit is not None:
+        problems = problems[:limit]
+    return problems.iterator(chunk_size=2000)
+
+
+# Spreadsheets run a cell that starts with one of these as a formula.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A cell value a spreadsheet shows as text (OWASP CSV injection: prefix a quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+
+
+def _csv_lines(rows: Iterator[list]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def import_rejected_rows_csv(*, job: ImportJob) -> Iterator[str]:
+    """The rejected rows as the file had them, with a row number and the reasons, as CSV."""
+
+    def rows() -> Iterator[list]:
+        yield ["row", *job.header, "problems"]
+        reasons: dict[int, list[str]] = {}
+        for problem in job.problems.filter(severity="error").order_by("row_number", "pk"):
+            reasons.setdefault(problem.row_number, []).append(
+                f"{problem.column}: {problem.message}"
+            )
+        for rejected in job.rejected_rows.order_by("row_number").iterator(chunk_size=2000):
+            values = rejected.values
+            width = max(len(job.header), len(values))
+            yield [
+                rejected.row_number,
+                *(values.get(f"c{index}") for index in range(width)),
+                "; ".join(reasons.get(rejected.row_number, [])),
+            ]
+
+    return _csv_lines(rows())
+
+
+def funnel_rows_csv(*, kind: str) -> Iterator[str]:
+    """Every row of one kind in the canonical format (re-importable), streamed."""
+    spec = KINDS[kind]
+
+    def formatted(column_type: ColumnType, value: object) -> object:
+        if value is None:
+            return ""
+        if column_type == ColumnType.MONTH:
+            return value.strftime("%Y-%m")  # type: ignore[attr-defined]
+        if column_type in (ColumnType.DATETIME, ColumnType.DATE):
+            return value.isoformat()  # type: ignore[attr-defined]
+        if column_type == ColumnType.MONEY:
+            return format(value.normalize(), "f")  # type: ignore[attr-defined]
+        return value
+
+    def rows() -> Iterator[list]:
+        yield list(spec.column_names)
+        types = [column.type for column in spec.columns]
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(spec.column_names)} FROM {spec.table} "  # noqa: S608
+                f"ORDER BY {', '.join(spec.key)}"
+            )
+            while batch := cursor.fetchmany(2000):
+                for row in batch:
+                    yield [formatted(t, v) for t, v in zip(types, row, strict=True)]
+
+    return _csv_lines(rows())

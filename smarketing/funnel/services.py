@@ -1,0 +1,167 @@
+"""Writes of the funnel app: accept an upload, run an import, remember a column mapping."""
+
+import hashlib
+import importlib
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from .importers.kinds import KINDS
+from .importers.mappings import CRM_SOURCES, FORMATS
+from .importers.pipeline import import_job_execute, import_max_bytes
+from .models import ColumnMapping, ImportJob, ImportProblem, ImportStatus, ProblemSeverity
+
+logger = logging.getLogger(__name__)
+
+# The KPI app's entry point for recomputing the periods an import touched (see docs/imports.md).
+KPI_REFRESH_MODULE, KPI_REFRESH_FUNCTION = "smarketing.kpis.services", "kpi_snapshot_refresh_enqueue"
+
+
+@dataclass(frozen=True)
+class ImportAccepted:
+    job: ImportJob
+    # False when the same file (same SHA-256, kind, format and options) was already imported.
+    created: bool
+
+
+def _file_digest(file: File) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def import_job_create(
+    *,
+    file: File,
+    file_name: str,
+    kind: str = "",
+    file_format: str = "",
+    skip_invalid: bool = False,
+    created_by=None,
+    enqueue: bool = True,
+) -> ImportAccepted:
+    """Store an uploaded file and queue its import (on commit), unless it was imported already.
+
+    `kind` and `file_format` may be empty: they are then detected from the header.
+    """
+    if kind and kind not in KINDS:
+        raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+    if file_format and file_format not in FORMATS:
+        raise ValidationError(f"Unknown format {file_format!r}: use one of {', '.join(FORMATS)}.")
+    if kind and file_format and file_format != "canonical" and (file_format, kind) not in CRM_SOURCES:
+        raise ValidationError(f"{file_format} exports are accepted for leads and deals only.")
+    size = file.size or 0
+    if size == 0:
+        raise ValidationError("The file is empty.")
+    if size > import_max_bytes():
+        raise ValidationError(
+            f"The file is {size / 1e6:.1f} MB, more than the limit of "
+            f"{import_max_bytes() / 1e6:.0f} MB."
+        )
+    sha256 = _file_digest(file)
+    previous = ImportJob.objects.filter(sha256=sha256, skip_invalid=skip_invalid).exclude(
+        status=ImportStatus.FAILED
+    )
+    if kind:
+        previous = previous.filter(kind=kind)
+    if file_format:
+        previous = previous.filter(format=file_format)
+    if (existing := previous.order_by("-created_at").first()) is not None:
+        return ImportAccepted(job=existing, created=False)
+    name = get_valid_filename(os.path.basename(file_name) or "upload.csv")[:100] or "upload.csv"
+    stored = default_storage.save(
+        f"imports/{connection.schema_name}/{uuid.uuid4().hex}/{name}", file
+    )
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            format=file_format,
+            skip_invalid=skip_invalid,
+            file=stored,
+            file_name=os.path.basename(file_name)[:255] or name,
+            file_size=size,
+            sha256=sha256,
+            created_by=created_by,
+        )
+        if enqueue:
+            from .tasks import import_job_run_task
+
+            transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return ImportAccepted(job=job, created=True)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run a queued import in the current workspace; a technical failure marks it failed."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    try:
+        return import_job_execute(job)
+    except OperationalError:
+        raise  # the connection went away: the task retries
+    except Exception:
+        logger.exception("import %s failed", job_id)
+        with transaction.atomic():
+            ImportProblem.objects.filter(job_id=job_id).delete()
+            ImportProblem.objects.create(
+                job_id=job_id,
+                severity=ProblemSeverity.ERROR,
+                row_number=0,
+                message="the import failed unexpectedly and stored nothing; try again or "
+                "contact support",
+            )
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportStatus.FAILED, finished_at=timezone.now(), error_count=1
+            )
+        job.refresh_from_db()
+        return job
+
+
+def import_completed_hooks(*, job: ImportJob) -> None:
+    """After a stored import commits, ask the KPI app to recompute the periods it touched.
+
+    Calls `smarketing.kpis.services.kpi_snapshot_refresh_enqueue(import_id=, start=, end=)`
+    with the earliest and latest timestamps the import wrote or overwrote (both inclusive,
+    timezone-aware); skipped silently while that function does not exist yet.
+    """
+    if job.affected_start is None or job.affected_end is None:
+        return
+    import_id, start, end = job.pk, job.affected_start, job.affected_end
+
+    def enqueue() -> None:
+        try:
+            module = importlib.import_module(KPI_REFRESH_MODULE)
+        except ModuleNotFoundError:
+            return
+        refresh = getattr(module, KPI_REFRESH_FUNCTION, None)
+        if refresh is not None:
+            refresh(import_id=import_id, start=start, end=end)
+
+    transaction.on_commit(enqueue)
+
+
+def column_mapping_save(*, kind: str, file_format: str, columns: dict[str, str]) -> ColumnMapping:
+    """Remember the workspace's own header names for `kind` in `file_format`."""
+    if kind not in KINDS:
+        raise ValidationError(f"Unknown kind {kind!r}.")
+    if file_format not in FORMATS:
+        raise ValidationError(f"Unknown format {file_format!r}.")
+    unknown = set(columns) - set(KINDS[kind].column_names)
+    if unknown:
+        raise ValidationError(f"Unknown columns for {kind}: {', '.join(sorted(unknown))}.")
+    cleaned = {name: header.strip() for name, header in columns.items() if header and header.strip()}
+    mapping, _ = ColumnMapping.objects.update_or_create(
+        kind=kind, format=file_format, defaults={"columns": cleaned}
+    )
+    return mapping

@@ -1,0 +1,21 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(
+    bind=True,
+    name="funnel.import_job_run",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def import_job_run_task(self, job_id: int) -> str | None:
+    """Run one import in the workspace it was sent from.
+
+    Idempotent: the whole import commits at once, so a redelivery after a crash starts over and
+    a redelivery after success does nothing. Memory stays bounded (the file streams to COPY).
+    """
+    job = services.import_job_run(job_id=job_id)
+    return None if job is None else job.status
