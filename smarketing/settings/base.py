@@ -82,9 +82,11 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    # Static files are the same on every host: served before routing, so the pages for an
+    # unknown host or a suspended workspace get their stylesheet too.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.WorkspaceRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
