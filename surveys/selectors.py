@@ -167,8 +167,12 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
             t: _hidden(k) if t in hidden_teams else _group_figures(dict(by_team.get(t, {})), 1, 5)
             for t in groups
         }
+        # From unrounded means: values are rounded only at output.
         gap = scoring.perception_gap(
-            teams[Team.MARKETING].get("mean"), teams[Team.SALES].get("mean")
+            *(
+                None if t in hidden_teams else scoring.counts_mean(by_team.get(t, {}))
+                for t in (Team.MARKETING, Team.SALES)
+            )
         )
         if not overall_hidden:
             overall_means.append(scoring.counts_mean(overall_counts) or 0.0)

@@ -23,7 +23,9 @@ def people(workspace, team: str, count: int, role: str = "member") -> list[User]
 def admin_of(workspace) -> User:
     with schema_context(workspace.schema_name):
         found = User.objects.filter(role="admin").order_by("pk").first()
-    return found or make_user(workspace, f"admin{next(_people)}@{workspace.slug}.test", "admin")
+    return found or make_user(
+        workspace, f"admin{next(_people)}@{workspace.slug}.test", "admin", "leadership"
+    )
 
 
 def alignment_survey(
