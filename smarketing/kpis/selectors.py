@@ -20,18 +20,40 @@ from django.db import connection
 
 from smarketing.configuration.models import DEFAULT_SALES_CHANNELS, OwningTeam
 from smarketing.configuration.selectors import channel_ownership_overrides, workspace_settings_get
-from smarketing.core.periods import Period, period_parse
+from smarketing.core.periods import (
+    SNAPSHOT_GRAINS,
+    Grain,
+    Period,
+    PeriodError,
+    period_between,
+    period_containing,
+    period_parse,
+)
 from smarketing.funnel.models import Activity, ContentDownload, Deal, Lead, Spend, Traffic
 
+from .anomalies import (
+    BASELINE_PERIODS,
+    STABILITY_MONTHS,
+    coefficient_of_variation,
+    series_anomalies,
+)
+from .compute import Unit, output_value
 from .definitions import (
     FACT_FILTERS,
+    KPIS,
+    KPIS_BY_KEY,
     MEASURES,
+    RATE_KEYS,
+    TRANSITIONS,
     Fact,
     MeasureKind,
     in_period,
     kpis_compute,
     kpis_output,
 )
+from .models import KpiSnapshot, KpiSnapshotJob
+from .planner import RATE_KEYS as PLANNER_RATE_KEYS
+from .planner import funnel_plan
 
 UNATTRIBUTED = "unattributed"
 UNASSIGNED = "unassigned"
@@ -246,3 +268,162 @@ def kpi_report(
             name: kpis_output(kpis_compute(group)) for name, group in measures.groups.items()
         }
     return report
+
+
+# --- Snapshots ---------------------------------------------------------------------------------
+
+
+def kpi_snapshot_for_period(period: Period) -> KpiSnapshot | None:
+    """The stored snapshot of exactly this standard period, if any."""
+    if period.grain not in SNAPSHOT_GRAINS:
+        return None
+    return KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
+
+
+def kpi_report_read(*, period: Period, by: str | None = None) -> dict[str, Any]:
+    """A report for the API and pages: the snapshot when one exists for exactly this week, month
+    or quarter; otherwise (a year, an explicit range, a period not computed yet) computed live,
+    one SQL statement, and marked so."""
+    snapshot = kpi_snapshot_for_period(period)
+    if snapshot is None:
+        return {**kpi_report(period=period, by=by), "computed": "live", "snapshot": None}
+    report: dict[str, Any] = {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "kpis": snapshot.kpis,
+    }
+    if by is not None:
+        report[f"by_{by}"] = getattr(snapshot, f"by_{by}")
+    report["computed"] = "snapshot"
+    report["snapshot"] = {
+        "computed_at": snapshot.computed_at.isoformat(),
+        "import_ids": snapshot.import_ids,
+        "definitions_version": snapshot.definitions_version,
+    }
+    return report
+
+
+def kpi_snapshot_series(*, grain: Grain, first: Period, last: Period) -> list[Any]:
+    """Every period of `grain` from `first` to `last` (both included) with its snapshot or None."""
+    snapshots = {
+        snapshot.period_start: snapshot
+        for snapshot in KpiSnapshot.objects.filter(
+            grain=grain, period_start__gte=first.start, period_start__lte=last.start
+        )
+    }
+    series = []
+    period = first
+    while period.start <= last.start:
+        series.append((period, snapshots.get(period.start)))
+        period = period.next()
+    return series
+
+
+def kpi_value(snapshot_values: dict[str, Any] | None, key: str) -> Any:
+    """A KPI's value in a snapshot's kpis; `stage_days_median.mql_to_sql` reaches into objects."""
+    if snapshot_values is None:
+        return None
+    name, _, part = key.partition(".")
+    value = snapshot_values.get(name)
+    return value.get(part) if part and isinstance(value, dict) else value
+
+
+SCALAR_KPI_KEYS = tuple(
+    key
+    for kpi in KPIS
+    for key in (
+        [f"{kpi.key}.{name}" for name in TRANSITIONS]
+        if kpi.unit is Unit.DAYS_BY_STAGE
+        else [kpi.key]
+    )
+)
+
+
+def kpi_anomaly_list(
+    *, grain: Grain, first: Period, last: Period, kpis: tuple[str, ...] = SCALAR_KPI_KEYS
+) -> list[dict[str, Any]]:
+    """Flagged snapshot values between `first` and `last`, each judged against the 8 periods of
+    the same grain before it (read from snapshots too)."""
+    baseline_start = first
+    for _ in range(BASELINE_PERIODS):
+        baseline_start = baseline_start.previous()
+    series = kpi_snapshot_series(grain=grain, first=baseline_start, last=last)
+    found = []
+    for key in kpis:
+        points = [
+            (period.label, kpi_value(snapshot.kpis if snapshot else None, key))
+            for period, snapshot in series
+        ]
+        for label, score in series_anomalies(points):
+            if label < first.label:
+                continue
+            found.append(
+                {
+                    "kpi": key,
+                    "period": label,
+                    "value": score.value,
+                    "direction": score.direction,
+                    "baseline_median": score.baseline_median,
+                    "mad": score.mad,
+                    "robust_z": round(score.z, 6),
+                    "deviation": round(score.value - score.baseline_median, 6),
+                    "baseline_periods": score.baseline_size,
+                }
+            )
+    return sorted(found, key=lambda item: (item["period"], item["kpi"]))
+
+
+def kpi_stability_list(*, last_month: Period) -> list[dict[str, Any]]:
+    """Coefficient of variation of every rate over the 6 monthly snapshots ending `last_month`."""
+    first = last_month
+    for _ in range(STABILITY_MONTHS - 1):
+        first = first.previous()
+    series = kpi_snapshot_series(grain=Grain.MONTH, first=first, last=last_month)
+    result = []
+    for key in RATE_KEYS:
+        values = [kpi_value(snapshot.kpis if snapshot else None, key) for _, snapshot in series]
+        cv = coefficient_of_variation(values)
+        result.append(
+            {
+                "kpi": key,
+                "months": [period.label for period, _ in series],
+                "values": values,
+                "coefficient_of_variation": None if cv is None else round(cv, 6),
+            }
+        )
+    return result
+
+
+def kpi_snapshot_job_list(limit: int = 20) -> list[KpiSnapshotJob]:
+    return list(KpiSnapshotJob.objects.all()[:limit])
+
+
+# --- Goal planner ------------------------------------------------------------------------------
+
+PLANNER_TRAILING_MONTHS = 12
+
+
+def funnel_plan_get(*, revenue: Decimal, period: Period) -> dict[str, Any]:
+    """The goal planner for `period`, with the rates of the 12 months before it (computed live:
+    one SQL statement over that range)."""
+    if period.grain not in (Grain.YEAR, Grain.QUARTER, Grain.MONTH):
+        raise PeriodError("plan for a year, a quarter or a month")
+    first_month = period_containing(Grain.MONTH, period.first_day, period.time_zone)
+    for _ in range(PLANNER_TRAILING_MONTHS):
+        first_month = first_month.previous()
+    trailing = period_between(first_month.first_day, period.first_day, period.time_zone)
+    context = kpi_context_get()
+    values = kpis_compute(kpi_measures_fetch(period=trailing, context=context).total)
+    rates = {key: values[key] for key in ("average_deal_size", *PLANNER_RATE_KEYS)}
+    plan = funnel_plan(revenue=revenue, rates=rates, months=period.months)
+    return {
+        "revenue": float(revenue),
+        "period": {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
+        "months": period.months,
+        "rates_from": {"start": trailing.start.isoformat(), "end": trailing.end.isoformat()},
+        "rates": {key: output_value(value, KPIS_BY_KEY[key].unit) for key, value in rates.items()},
+        **plan,
+    }

@@ -1,0 +1,218 @@
+"""KPI API under /api/v1/ on a workspace's host: one class per operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smarketing.core.periods import Grain, Period, PeriodError, period_containing
+from smarketing.core.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+
+from . import selectors, services
+from .models import KpiSnapshotJob
+
+MAX_SERIES_DAYS = 3660
+
+
+def _period(text: str, field: str) -> Period:
+    try:
+        return selectors.kpi_period_parse(text)
+    except PeriodError as error:
+        raise ValidationError({field: [str(error)]}) from error
+
+
+def _grain_period(text: str, grain: Grain, field: str) -> Period:
+    """The period of `grain` holding the start of `text` (a period text or a date)."""
+    if len(text) == 10:  # a plain date YYYY-MM-DD is the one-day range starting there
+        text = f"[{text}, 9999-12-31)"
+    period = _period(text, field)
+    return period_containing(grain, period.first_day, period.time_zone)
+
+
+class KpiReportApi(APIView):
+    """Every KPI of a period, optionally by source or owner (SPEC section 6 JSON)."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        period = serializers.CharField()
+        by = serializers.ChoiceField(choices=selectors.BREAKDOWNS, required=False)
+
+    @extend_schema(parameters=[InputSerializer])
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        period = _period(data.validated_data["period"], "period")
+        report = selectors.kpi_report_read(period=period, by=data.validated_data.get("by"))
+        return Response({"workspace": request.tenant.slug, **report})
+
+
+class KpiSeriesApi(APIView):
+    """One KPI per week, month or quarter from the stored snapshots, `from` to `to` included."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        kpi = serializers.ChoiceField(choices=selectors.SCALAR_KPI_KEYS)
+        grain = serializers.ChoiceField(choices=[str(grain) for grain in selectors.SNAPSHOT_GRAINS])
+        # `from` is a Python keyword: read from the query string by hand.
+        to = serializers.CharField()
+        by = serializers.ChoiceField(choices=selectors.BREAKDOWNS, required=False)
+
+    @extend_schema(parameters=[InputSerializer])
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        if "from" not in request.query_params:
+            raise ValidationError({"from": ["This field is required."]})
+        grain, key = Grain(data.validated_data["grain"]), data.validated_data["kpi"]
+        first = _grain_period(request.query_params["from"], grain, "from")
+        last = _grain_period(data.validated_data["to"], grain, "to")
+        if last.start < first.start:
+            raise ValidationError({"to": ["must not be before from"]})
+        if (last.start - first.start).days > MAX_SERIES_DAYS:
+            raise ValidationError({"to": ["at most ten years per request"]})
+        series = selectors.kpi_snapshot_series(grain=grain, first=first, last=last)
+        body: dict = {
+            "workspace": request.tenant.slug,
+            "kpi": key,
+            "grain": grain,
+            "points": [
+                {
+                    "period": period.label,
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat(),
+                    "value": selectors.kpi_value(snapshot.kpis if snapshot else None, key),
+                    "computed_at": snapshot.computed_at.isoformat() if snapshot else None,
+                }
+                for period, snapshot in series
+            ],
+        }
+        by = data.validated_data.get("by")
+        if by:
+            groups = sorted({name for _, s in series if s for name in getattr(s, f"by_{by}")})
+            body[f"by_{by}"] = {
+                name: [
+                    selectors.kpi_value(
+                        getattr(snapshot, f"by_{by}").get(name) if snapshot else None, key
+                    )
+                    for _, snapshot in series
+                ]
+                for name in groups
+            }
+        return Response(body)
+
+
+class KpiAnomalyListApi(APIView):
+    """Snapshot values flagged as spikes or dips, with their baseline and deviation."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        grain = serializers.ChoiceField(choices=[str(grain) for grain in selectors.SNAPSHOT_GRAINS])
+        to = serializers.CharField()
+        kpi = serializers.ChoiceField(choices=selectors.SCALAR_KPI_KEYS, required=False)
+
+    @extend_schema(parameters=[InputSerializer])
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        if "from" not in request.query_params:
+            raise ValidationError({"from": ["This field is required."]})
+        grain = Grain(data.validated_data["grain"])
+        first = _grain_period(request.query_params["from"], grain, "from")
+        last = _grain_period(data.validated_data["to"], grain, "to")
+        kpi = data.validated_data.get("kpi")
+        anomalies = selectors.kpi_anomaly_list(
+            grain=grain,
+            first=first,
+            last=last,
+            **({"kpis": (kpi,)} if kpi else {}),
+        )
+        return Response({"workspace": request.tenant.slug, "grain": grain, "anomalies": anomalies})
+
+
+class KpiStabilityApi(APIView):
+    """Coefficient of variation of each rate over the trailing 6 monthly snapshots."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        month = serializers.CharField(help_text="The last month, e.g. 2025-06")
+
+    @extend_schema(parameters=[InputSerializer])
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        last = _grain_period(data.validated_data["month"], Grain.MONTH, "month")
+        return Response(
+            {
+                "workspace": request.tenant.slug,
+                "stability": selectors.kpi_stability_list(last_month=last),
+            }
+        )
+
+
+class PlannerApi(APIView):
+    """Work back from a revenue target to the funnel volumes it needs."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        revenue = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)
+        period = serializers.CharField()
+
+    @extend_schema(parameters=[InputSerializer])
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        period = _period(data.validated_data["period"], "period")
+        try:
+            plan = selectors.funnel_plan_get(revenue=data.validated_data["revenue"], period=period)
+        except PeriodError as error:
+            raise ValidationError({"period": [str(error)]}) from error
+        return Response({"workspace": request.tenant.slug, **plan})
+
+
+class KpiSnapshotJobOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiSnapshotJob
+        fields = [
+            "id",
+            "status",
+            "import_id",
+            "range_start",
+            "range_end",
+            "periods_total",
+            "periods_done",
+            "snapshots_changed",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class KpiSnapshotJobListApi(APIView):
+    """Recent snapshot refresh jobs with their progress."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    @extend_schema(responses=KpiSnapshotJobOutputSerializer(many=True))
+    def get(self, request):
+        jobs = selectors.kpi_snapshot_job_list()
+        return Response(KpiSnapshotJobOutputSerializer(jobs, many=True).data)
+
+
+class KpiSnapshotRefreshApi(APIView):
+    """Admins: queue a refresh of the trailing 18 months now (what the nightly job does)."""
+
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(request=None, responses={202: KpiSnapshotJobOutputSerializer})
+    def post(self, request):
+        job = services.kpi_snapshot_nightly_enqueue()
+        return Response(KpiSnapshotJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,157 @@
+"""Writes of the KPI engine: snapshot refresh jobs (enqueued on commit) and their execution."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from smarketing.core.periods import SNAPSHOT_GRAINS, Period, period_containing, periods_overlapping
+
+from . import selectors
+from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
+
+logger = logging.getLogger(__name__)
+
+# The nightly refresh recomputes the snapshots of the trailing 18 months.
+NIGHTLY_MONTHS = 18
+
+
+def kpi_snapshot_refresh_enqueue(
+    *, import_id: int | None, start: datetime, end: datetime
+) -> KpiSnapshotJob:
+    """Queue a refresh of every snapshot that data dated in `[start, end)` can change.
+
+    Called by the importer after a successful import, inside its transaction: the task is sent
+    only once that transaction commits. `start`/`end` must cover every date (old and new) of the
+    rows the import changed. Besides the periods overlapping that range, every later period up to
+    today is refreshed, because lifetime value and open deals look back over all history.
+    """
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValidationError("start and end must be timezone-aware")
+    if end < start:
+        raise ValidationError("end must not be before start")
+    job = KpiSnapshotJob.objects.create(
+        import_id=import_id,
+        range_start=start,
+        range_end=max(end, start + timedelta(microseconds=1)),
+    )
+    transaction.on_commit(lambda: _send(job.pk))
+    return job
+
+
+def _send(job_id: int) -> None:
+    from .tasks import kpi_snapshot_refresh_task
+
+    kpi_snapshot_refresh_task.delay(job_id)
+
+
+def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJob:
+    """Queue the refresh of the trailing 18 months (the nightly safety net)."""
+    now = now or timezone.now()
+    time_zone = ZoneInfo(selectors.kpi_context_get().time_zone)
+    month = period_containing(SNAPSHOT_GRAINS[1], now.astimezone(time_zone).date(), time_zone)
+    for _ in range(NIGHTLY_MONTHS - 1):
+        month = month.previous()
+    return kpi_snapshot_refresh_enqueue(import_id=None, start=month.start, end=now)
+
+
+def kpi_snapshot_periods(*, start: datetime, end: datetime, time_zone: ZoneInfo) -> list[Period]:
+    """The weeks, months and quarters a change of data dated in `[start, end)` affects."""
+    until = max(end, timezone.now())
+    return [
+        period
+        for grain in SNAPSHOT_GRAINS
+        for period in periods_overlapping(grain, start, until, time_zone)
+    ]
+
+
+def kpi_snapshot_values(*, period: Period, context: selectors.KpiContext) -> dict[str, Any]:
+    """The stored fields of one snapshot: total, by source and by owner."""
+    by_source = selectors.kpi_report(period=period, by="source", context=context)
+    by_owner = selectors.kpi_report(period=period, by="owner", context=context)
+    return {
+        "kpis": by_source["kpis"],
+        "by_source": by_source["by_source"],
+        "by_owner": by_owner["by_owner"],
+    }
+
+
+def kpi_snapshot_refresh(*, job: KpiSnapshotJob) -> KpiSnapshotJob:
+    """Run a refresh job: compute every affected period, then replace them in one transaction.
+
+    Safe to re-run: a snapshot whose values, version and imports are unchanged is left as it is,
+    and a failure before the final transaction leaves every previous snapshot intact.
+    """
+    job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
+    job.periods_done = job.snapshots_changed = 0
+    context = selectors.kpi_context_get()
+    periods = kpi_snapshot_periods(
+        start=job.range_start, end=job.range_end, time_zone=ZoneInfo(context.time_zone)
+    )
+    job.periods_total = len(periods)
+    job.save()
+    try:
+        computed = []
+        for index, period in enumerate(periods, start=1):
+            computed.append((period, kpi_snapshot_values(period=period, context=context)))
+            if index % 10 == 0 or index == len(periods):
+                job.periods_done = index
+                job.save(update_fields=["periods_done"])
+        job.snapshots_changed = _snapshots_replace(
+            computed=computed, import_id=job.import_id, context=context
+        )
+    except Exception as error:
+        job.status, job.error, job.finished_at = JobStatus.FAILED, repr(error), timezone.now()
+        job.save()
+        logger.exception("KPI snapshot job %s failed", job.pk)
+        raise
+    job.status, job.finished_at = JobStatus.SUCCEEDED, timezone.now()
+    job.save()
+    return job
+
+
+@transaction.atomic
+def _snapshots_replace(
+    *,
+    computed: list[tuple[Period, dict[str, Any]]],
+    import_id: int | None,
+    context: selectors.KpiContext,
+) -> int:
+    """Write the computed snapshots atomically; returns how many changed."""
+    starts = [period.start for period, _ in computed]
+    existing = {
+        (snapshot.grain, snapshot.period_start): snapshot
+        for snapshot in KpiSnapshot.objects.select_for_update().filter(period_start__in=starts)
+    }
+    now, changed = timezone.now(), 0
+    for period, values in computed:
+        snapshot = existing.get((str(period.grain), period.start))
+        import_ids = set(snapshot.import_ids) if snapshot else set()
+        if import_id is not None:
+            import_ids.add(import_id)
+        fields = {
+            **values,
+            "label": period.label,
+            "period_end": period.end,
+            "import_ids": sorted(import_ids),
+            "definitions_version": context.definitions_version,
+        }
+        if snapshot and all(getattr(snapshot, name) == value for name, value in fields.items()):
+            continue
+        changed += 1
+        if snapshot is None:
+            KpiSnapshot.objects.create(
+                grain=period.grain, period_start=period.start, computed_at=now, **fields
+            )
+        else:
+            for name, value in fields.items():
+                setattr(snapshot, name, value)
+            snapshot.computed_at = now
+            snapshot.save()
+    return changed

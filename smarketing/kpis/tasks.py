@@ -1,0 +1,41 @@
+"""Celery tasks of the KPI engine: tenant tasks run in the schema they were sent from."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django_tenants.utils import schema_context
+
+from tenants.models import Workspace
+
+from . import services
+from .models import KpiSnapshotJob
+
+
+@shared_task(
+    bind=True,
+    name="kpis.snapshot_refresh",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def kpi_snapshot_refresh_task(self, job_id: int) -> dict:
+    """Run one snapshot refresh job; re-running it is safe (unchanged snapshots stay as they are).
+
+    Memory: holds one period's rounded KPIs (by source and owner) per affected period until the
+    final write, i.e. a few hundred small dicts for 18 months.
+    """
+    job = services.kpi_snapshot_refresh(job=KpiSnapshotJob.objects.get(pk=job_id))
+    return {"job": job.pk, "periods": job.periods_total, "changed": job.snapshots_changed}
+
+
+@shared_task(name="kpis.snapshot_nightly")
+def kpi_snapshot_nightly_task() -> int:
+    """Public task for beat: queue every active workspace's nightly refresh in its own schema."""
+    workspaces = Workspace.objects.filter(is_active=True, is_template=False).exclude(
+        schema_name="public"
+    )
+    count = 0
+    for workspace in workspaces:
+        with schema_context(workspace.schema_name):
+            services.kpi_snapshot_nightly_enqueue()
+        count += 1
+    return count

@@ -1,0 +1,146 @@
+"""Snapshot refresh jobs: what they compute, re-runs, affected periods, crashes, enqueueing."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from smarketing.kpis import selectors, services
+from smarketing.kpis.models import JobStatus, KpiSnapshot, KpiSnapshotJob
+from smarketing.kpis.tasks import kpi_snapshot_refresh_task
+
+from .conftest import at, lead
+
+pytestmark = pytest.mark.django_db
+
+
+def run(start: str, end: str, import_id: int | None = None) -> KpiSnapshotJob:
+    job = services.kpi_snapshot_refresh_enqueue(import_id=import_id, start=at(start), end=at(end))
+    return services.kpi_snapshot_refresh(job=job)
+
+
+def snapshot(grain: str, label: str) -> KpiSnapshot:
+    return KpiSnapshot.objects.get(grain=grain, label=label)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Pretend today is 10 February 2025, so "up to today" is a short, known list."""
+    monkeypatch.setattr(
+        services.timezone, "now", lambda: datetime(2025, 2, 10, 12, tzinfo=UTC)
+    )
+
+
+def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, frozen_now):
+    lead(created_at="2025-01-15", mql_at="2025-01-20")
+    job = run("2025-01-15", "2025-01-21", import_id=7)
+    assert job.status == JobStatus.SUCCEEDED
+    # 2025-01-15 → today (10 February): weeks W03…W07, months 01–02, quarter Q1.
+    labels = sorted(KpiSnapshot.objects.values_list("grain", "label"))
+    assert labels == [
+        ("month", "2025-01"),
+        ("month", "2025-02"),
+        ("quarter", "2025-Q1"),
+        *[("week", f"2025-W0{n}") for n in range(3, 8)],
+    ]
+    assert (job.periods_total, job.periods_done, job.snapshots_changed) == (8, 8, 8)
+    january = snapshot("month", "2025-01")
+    assert january.kpis["leads"] == 1 and january.kpis["lead_to_mql_rate"] == 1.0
+    assert january.by_source["paid_social"]["mqls"] == 1
+    assert january.import_ids == [7]
+    assert january.definitions_version == 1
+    assert january.kpis == selectors.kpi_report(period=selectors.kpi_period_parse("2025-01"))[
+        "kpis"
+    ]
+
+
+def test_rerunning_a_job_changes_nothing(in_alpha, frozen_now):
+    lead(created_at="2025-01-15")
+    job = run("2025-01-15", "2025-01-16", import_id=3)
+    before = list(KpiSnapshot.objects.order_by("pk").values())
+    again = services.kpi_snapshot_refresh(job=job)
+    assert again.status == JobStatus.SUCCEEDED and again.snapshots_changed == 0
+    assert list(KpiSnapshot.objects.order_by("pk").values()) == before
+
+
+def test_an_import_recomputes_exactly_the_affected_periods(in_alpha, frozen_now):
+    lead(created_at="2025-01-15")
+    run("2024-12-01", "2024-12-02")
+    december = snapshot("month", "2024-12")
+    # New data dated 20 January: December is not touched, January onwards is.
+    lead(created_at="2025-01-20")
+    job = run("2025-01-20", "2025-01-21", import_id=9)
+    assert job.periods_total == 7  # weeks W04…W07, months 01–02, Q1
+    assert snapshot("month", "2024-12").computed_at == december.computed_at
+    assert snapshot("month", "2024-12").import_ids == []
+    assert snapshot("month", "2025-01").kpis["leads"] == 2
+    assert snapshot("month", "2025-01").import_ids == [9]
+    assert snapshot("quarter", "2024-Q4").import_ids == []
+
+
+def test_a_crash_mid_job_leaves_the_previous_snapshots_intact(in_alpha, frozen_now, monkeypatch):
+    lead(created_at="2025-01-15")
+    run("2025-01-01", "2025-01-02")
+    before = list(KpiSnapshot.objects.order_by("pk").values())
+    lead(created_at="2025-01-16")
+    real = services.kpi_snapshot_values
+    calls = []
+
+    def crash_on_third_period(**kwargs):
+        calls.append(kwargs["period"])
+        if len(calls) == 3:
+            raise RuntimeError("worker lost")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "kpi_snapshot_values", crash_on_third_period)
+    job = services.kpi_snapshot_refresh_enqueue(
+        import_id=4, start=at("2025-01-01"), end=at("2025-01-02")
+    )
+    with pytest.raises(RuntimeError):
+        services.kpi_snapshot_refresh(job=job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "worker lost" in job.error
+    assert list(KpiSnapshot.objects.order_by("pk").values()) == before
+    monkeypatch.setattr(services, "kpi_snapshot_values", real)
+    # The same job, re-run, completes.
+    assert services.kpi_snapshot_refresh(job=job).status == JobStatus.SUCCEEDED
+    assert snapshot("month", "2025-01").kpis["leads"] == 2
+
+
+def test_enqueue_sends_the_task_only_on_commit(in_alpha, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = services.kpi_snapshot_refresh_enqueue(
+            import_id=1, start=at("2025-01-01"), end=at("2025-01-02")
+        )
+    assert len(callbacks) == 1
+    assert job.status == JobStatus.QUEUED
+
+
+def test_task_runs_the_job_in_the_workspace(in_alpha, frozen_now):
+    lead(created_at="2025-02-03")
+    job = services.kpi_snapshot_refresh_enqueue(
+        import_id=None, start=at("2025-02-03"), end=at("2025-02-04")
+    )
+    result = kpi_snapshot_refresh_task.apply(args=[job.pk]).get()
+    assert result == {"job": job.pk, "periods": 4, "changed": 4}  # W06, W07, 2025-02, Q1
+    assert snapshot("week", "2025-W06").kpis["leads"] == 1
+
+
+def test_enqueue_rejects_naive_datetimes(in_alpha):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.kpi_snapshot_refresh_enqueue(
+            import_id=1, start=datetime(2025, 1, 1), end=datetime(2025, 1, 2)
+        )
+
+
+def test_snapshots_of_one_workspace_are_invisible_from_another(alpha, beta, frozen_now):
+    from django_tenants.utils import schema_context
+
+    with schema_context(alpha.schema_name):
+        lead(created_at="2025-01-15")
+        run("2025-01-01", "2025-01-02")
+        assert KpiSnapshot.objects.exists()
+    with schema_context(beta.schema_name):
+        assert not KpiSnapshot.objects.exists()
+        assert not KpiSnapshotJob.objects.exists()
