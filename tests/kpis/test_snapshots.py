@@ -25,9 +25,7 @@ def snapshot(grain: str, label: str) -> KpiSnapshot:
 @pytest.fixture
 def frozen_now(monkeypatch):
     """Pretend today is 10 February 2025, so "up to today" is a short, known list."""
-    monkeypatch.setattr(
-        services.timezone, "now", lambda: datetime(2025, 2, 10, 12, tzinfo=UTC)
-    )
+    monkeypatch.setattr(services.timezone, "now", lambda: datetime(2025, 2, 10, 12, tzinfo=UTC))
 
 
 def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, frozen_now):
@@ -48,9 +46,9 @@ def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, f
     assert january.by_source["paid_social"]["mqls"] == 1
     assert january.import_ids == [7]
     assert january.definitions_version == 1
-    assert january.kpis == selectors.kpi_report(period=selectors.kpi_period_parse("2025-01"))[
-        "kpis"
-    ]
+    assert (
+        january.kpis == selectors.kpi_report(period=selectors.kpi_period_parse("2025-01"))["kpis"]
+    )
 
 
 def test_rerunning_a_job_changes_nothing(in_alpha, frozen_now):
