@@ -92,7 +92,7 @@ class _RequestHandler(QuietWSGIRequestHandler):
     def handle_one_request(self) -> None:
         # A browser keeps its connections alive, and each keeps a server thread with its own
         # database connection; closing it after every request lets the test database be
-        # dropped at the end of the session.
+        # dropped at the end of the test session.
         try:
             super().handle_one_request()
         finally:
@@ -110,9 +110,10 @@ class _AppServerThread(LiveServerThread):
         return self.server_class((self.host, self.port), _RequestHandler, allow_reuse_address=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_app(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """The running app's address, e.g. "http://127.0.0.1:41234"; one server per session."""
+    """The running app's address, e.g. "http://127.0.0.1:41234"; one server for all browser
+    tests (package scope: it stops after the last of them)."""
     thread = _AppServerThread()
     thread.daemon = True
     thread.start()
@@ -149,7 +150,7 @@ def _port(live_app: str) -> int:
     return int(live_app.rsplit(":", 1)[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_workspace(live_app, django_db_blocker) -> Iterator[LiveWorkspace]:
     """The committed workspace `browser` at browser.localhost, with an admin and a viewer.
 
@@ -201,12 +202,13 @@ def add_person(workspace: LiveWorkspace, email: str, role: str, team: str = "mar
     return Person(email, role)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(live_app) -> Iterator[Browser]:
-    """One Chromium for the whole session; Playwright gives it a fresh temporary profile.
+    """One Chromium for all browser tests; Playwright gives it a fresh temporary profile.
 
-    It starts after the test database and the server (`live_app`): once Playwright runs, this
-    thread counts as async for Django, and the database setup must not run after that.
+    While Playwright runs, Django takes this thread for an async one and refuses its queries
+    outside `committed_database`: so Chromium starts after the database setup (`live_app`)
+    and stops with the last browser test (package scope), before the rest of the suite.
     """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

@@ -56,3 +56,16 @@ def test_login_page_fits_a_phone_without_horizontal_scrolling(
     field = phone.get_by_label("Email").bounding_box()
     assert field is not None and field["x"] >= 0 and field["x"] + field["width"] <= 390
     screenshot(phone, "login-phone")
+
+
+def test_signed_in_pages_fit_a_phone_without_horizontal_scrolling(
+    new_page, browser_workspace, browser_admin, sign_in, screenshot
+):
+    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(phone, browser_admin)
+    for path, name in (("/", "dashboard-phone"), ("/members/", "members-phone")):
+        phone.goto(browser_workspace.url(path))
+        expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+        page_width = phone.evaluate("() => document.documentElement.scrollWidth")
+        screenshot(phone, name)
+        assert page_width <= 390, (path, page_width)
