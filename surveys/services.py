@@ -225,7 +225,8 @@ def survey_update(
     return survey
 
 
-def _invitee_new(*, survey: Survey, email: str, **fields) -> Invitee:
+def invitee_build(*, survey: Survey, email: str, **fields) -> Invitee:
+    """An unsaved invitee with a fresh nonce and the hash of its link's token."""
     nonce = tokens.nonce_new()
     token = tokens.invitee_token(survey_id=survey.pk, nonce=nonce)
     return Invitee(
@@ -240,7 +241,7 @@ def _alignment_invitees_create(survey: Survey) -> None:
     )
     Invitee.objects.bulk_create(
         [
-            _invitee_new(survey=survey, email=person.email, user=person, team=person.team)
+            invitee_build(survey=survey, email=person.email, user=person, team=person.team)
             for person in people.distinct().order_by("pk")
         ],
         ignore_conflicts=True,
@@ -314,7 +315,7 @@ def survey_customers_add(
         )
         created = Invitee.objects.bulk_create(
             [
-                _invitee_new(survey=survey, email=email, lead_id=lead_id)
+                invitee_build(survey=survey, email=email, lead_id=lead_id)
                 for email, lead_id in rows.items()
                 if email not in existing
             ]

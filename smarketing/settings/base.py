@@ -177,6 +177,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
+    # Opens due survey waves, closes expired ones and sends reminders, in every workspace.
+    "surveys-periodic": {"task": "surveys.periodic_all", "schedule": 15 * 60.0},
     # Recomputes the KPI snapshots of the trailing 18 months in every workspace, at night (UTC).
     "kpis-nightly": {"task": "kpis.snapshot_nightly", "schedule": crontab(hour=2, minute=30)},
 }

@@ -20,3 +20,12 @@ class Command(BaseCommand):
             admin_email=DEMO_ADMIN_EMAIL,
             admin_password=DEMO_ADMIN_PASSWORD,
         )
+        # Survey history (kept last, so NPS answers can be linked to the demo's leads).
+        from django_tenants.utils import schema_context
+
+        from surveys.demo import survey_demo_seed
+        from tenants.models import Workspace
+
+        with schema_context(Workspace.objects.get(slug=DEMO_SLUG).schema_name):
+            if survey_demo_seed():
+                self.stdout.write("Seeded the demo survey history.")
