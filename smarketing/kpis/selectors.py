@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 from smarketing.configuration.models import DEFAULT_SALES_CHANNELS, OwningTeam
 from smarketing.configuration.selectors import channel_ownership_overrides, workspace_settings_get
@@ -131,6 +131,11 @@ _GROUP_KEYS: dict[str, dict[Fact, str]] = {
         Fact.CONTENT: "coalesce(l.owner, '')",
     },
 }
+# Grouping sorts by these keys: byte order ("C") is several times faster than a locale's rules.
+_GROUP_KEYS = {
+    by: {fact: f'({key}) COLLATE "C"' for fact, key in keys.items()}
+    for by, keys in _GROUP_KEYS.items()
+}
 
 # Every lead measure needs one of the stage dates in P: only those rows are read.
 _LEAD_FILTER = " OR ".join(
@@ -219,7 +224,9 @@ def kpi_measures_fetch(
     """Every measure of `period` (and per source or owner) from one SQL statement."""
     if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # JIT compilation of this wide statement costs more than it saves at any data size.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(kpi_measures_sql(by), kpi_measures_params(period, context))
         rows = cursor.fetchall()
     kinds = {measure.name: measure.kind for measure in MEASURES}

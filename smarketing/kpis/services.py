@@ -61,9 +61,12 @@ def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJ
     return kpi_snapshot_refresh_enqueue(import_id=None, start=month.start, end=now)
 
 
-def kpi_snapshot_periods(*, start: datetime, end: datetime, time_zone: ZoneInfo) -> list[Period]:
-    """The weeks, months and quarters a change of data dated in `[start, end)` affects."""
-    until = max(end, timezone.now())
+def kpi_snapshot_periods(
+    *, start: datetime, end: datetime, time_zone: ZoneInfo, until: datetime | None = None
+) -> list[Period]:
+    """The weeks, months and quarters a change of data dated in `[start, end)` affects: those
+    overlapping it and every later one up to `until` (default: now)."""
+    until = max(end, until or timezone.now())
     return [
         period
         for grain in SNAPSHOT_GRAINS
@@ -82,7 +85,7 @@ def kpi_snapshot_values(*, period: Period, context: selectors.KpiContext) -> dic
     }
 
 
-def kpi_snapshot_refresh(*, job: KpiSnapshotJob) -> KpiSnapshotJob:
+def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) -> KpiSnapshotJob:
     """Run a refresh job: compute every affected period, then replace them in one transaction.
 
     Safe to re-run: a snapshot whose values, version and imports are unchanged is left as it is,
@@ -92,7 +95,10 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob) -> KpiSnapshotJob:
     job.periods_done = job.snapshots_changed = 0
     context = selectors.kpi_context_get()
     periods = kpi_snapshot_periods(
-        start=job.range_start, end=job.range_end, time_zone=ZoneInfo(context.time_zone)
+        start=job.range_start,
+        end=job.range_end,
+        time_zone=ZoneInfo(context.time_zone),
+        until=until,
     )
     job.periods_total = len(periods)
     job.save()
