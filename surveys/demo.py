@@ -176,7 +176,7 @@ def _alignment_waves(rng: random.Random, admin: User, today: date) -> None:
             # A real opening: invitations (and the admin's own link) like any open survey.
             survey = services.survey_open(survey=survey, opened_by=admin)
             Survey.objects.filter(pk=survey.pk).update(
-                opened_at=opened, closes_at=opened + timedelta(days=30)
+                opened_at=opened, closes_at=_aware(today + timedelta(days=14))
             )
             answering = {
                 team: [p for p in people if p != admin][:5] for team, people in members.items()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from smarketing.accounts.models import Team, User
 from smarketing.funnel.models import Lead
@@ -369,6 +370,8 @@ def survey_results(survey: Survey, *, team: str | None = None) -> dict[str, Any]
 def pending_invitation_link(survey: Survey, user: User) -> str | None:
     """The signed-in person's own answer link for an open survey they have not answered yet."""
     if survey.status != SurveyStatus.OPEN or not user.is_authenticated:
+        return None
+    if survey.closes_at is not None and survey.closes_at <= timezone.now():
         return None
     invitee = Invitee.objects.filter(survey=survey, user=user, responded=False).first()
     if invitee is None:

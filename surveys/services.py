@@ -452,7 +452,7 @@ def _mail(survey: Survey, invitee: Invitee, *, reminder: bool) -> None:
     link = survey_link(survey, invitee)
     if survey.kind == SurveyKind.ALIGNMENT:
         body = (
-            f"{'Reminder: ' if reminder else ''}please take two minutes for the pulse survey "
+            f"{'Reminder: please' if reminder else 'Please'} take two minutes for the pulse survey "
             f'"{survey.title}".\n\nYour personal link: {link}\n\n'
             "Your answers are anonymous: they are stored without your name or email, and results "
             f"are shown only for groups of at least {survey.anonymity_threshold} people."

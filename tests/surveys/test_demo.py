@@ -1,7 +1,8 @@
 """The demo's survey history: waves with a story, an open wave for the admin, a year of NPS."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from smarketing.funnel.models import Lead
@@ -25,8 +26,8 @@ def test_demo_seeds_four_waves_and_a_year_of_nps_once(alpha, alice):
             )
             for n in range(300)
         )
-        assert survey_demo_seed(today=date(2025, 6, 15)) is True
-        assert survey_demo_seed(today=date(2025, 6, 15)) is False
+        assert survey_demo_seed(today=timezone.localdate()) is True
+        assert survey_demo_seed(today=timezone.localdate()) is False
 
         waves = list(Survey.objects.filter(kind="alignment").order_by("opened_at"))
         assert [w.status for w in waves] == ["closed", "closed", "closed", "open"]
