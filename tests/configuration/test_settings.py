@@ -1,0 +1,86 @@
+"""Workspace settings: admin-only API and page, validation, definitions version, isolation."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from smarketing.configuration.models import ChannelOwnership, WorkspaceSettings
+from smarketing.kpis.models import KpiSnapshotJob
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_updates_settings_and_definition_changes_bump_the_version(
+    alpha, alice_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = alice_client.patch(
+            "/api/v1/settings/",
+            {
+                "time_zone": "Europe/Paris",
+                "currency": "eur",
+                "response_sla_hours": "4",
+                "channel_ownership": {"events": "sales"},
+                "kpi_targets": [{"kpi": "mql_to_sql_rate", "comparator": ">=", "target": "0.3"}],
+            },
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["time_zone"], body["currency"], body["response_sla_hours"]) == (
+        "Europe/Paris",
+        "EUR",
+        "4.00",
+    )
+    assert body["definitions_version"] == 2
+    assert body["channel_ownership"] == {"events": "sales"}
+    assert body["kpi_targets"][0]["kpi"] == "mql_to_sql_rate"
+    assert len(callbacks) == 1  # one snapshot refresh queued
+    with schema_context(alpha.schema_name):
+        assert KpiSnapshotJob.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"currency": "EU"}, "currency"),
+        ({"response_sla_hours": "0"}, "response_sla_hours"),
+        ({"conversion_window_days": 0}, "conversion_window_days"),
+        ({"kpi_targets": [{"kpi": "happiness", "comparator": ">=", "target": "1"}]}, "detail"),
+    ],
+)
+def test_invalid_settings_are_refused(alpha, alice_client, payload, field):
+    response = alice_client.patch("/api/v1/settings/", payload, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()["detail"][0] or field in str(response.json())
+    with schema_context(alpha.schema_name):
+        assert not WorkspaceSettings.objects.filter(time_zone="Mars/Olympus").exists()
+
+
+def test_settings_are_for_admins_of_the_workspace_only(alpha, beta, bob_client, charlie_client):
+    with schema_context(alpha.schema_name):
+        ChannelOwnership.objects.create(source="alpha_secret_channel", team="sales")
+    assert bob_client.get("/api/v1/settings/").status_code == 403
+    assert bob_client.get("/settings/").status_code == 403
+    body = charlie_client.get("/api/v1/settings/").json()
+    assert body["channel_ownership"] == {}
+
+
+def test_settings_page_saves_the_form(alpha, alice_client):
+    page = alice_client.get("/settings/")
+    assert page.status_code == 200 and b"Workspace settings" in page.content
+    response = alice_client.post(
+        "/settings/",
+        {
+            "time_zone": "UTC",
+            "currency": "USD",
+            "response_sla_hours": "12",
+            "conversion_window_days": "30",
+            "channel_ownership": "webinar=sales\n",
+        },
+    )
+    assert response.status_code == 302
+    with schema_context(alpha.schema_name):
+        row = WorkspaceSettings.objects.get()
+        assert (row.conversion_window_days, row.definitions_version) == (30, 2)
+        assert ChannelOwnership.objects.get().source == "webinar"
