@@ -1,3 +1,21 @@
 """API of the funnel app, mounted under /api/v1/ on a workspace's host."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("imports/", apis.ImportJobListApi.as_view(), name="api-imports"),
+    path("imports/<int:pk>/", apis.ImportJobDetailApi.as_view(), name="api-import-detail"),
+    path(
+        "imports/<int:pk>/rejected-rows/",
+        apis.ImportRejectedRowsApi.as_view(),
+        name="api-import-rejected-rows",
+    ),
+    path(
+        "import-mappings/<str:kind>/<str:file_format>/",
+        apis.ColumnMappingApi.as_view(),
+        name="api-import-mapping",
+    ),
+    path("exports/<str:kind>/", apis.FunnelExportApi.as_view(), name="api-export"),
+]

@@ -10,19 +10,22 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from .importers.kinds import KINDS
 from .importers.mappings import CRM_SOURCES, FORMATS
-from .importers.pipeline import import_job_execute, import_max_bytes
+from .importers.pipeline import current_schema, import_job_execute, import_max_bytes
 from .models import ColumnMapping, ImportJob, ImportProblem, ImportStatus, ProblemSeverity
 
 logger = logging.getLogger(__name__)
 
 # The KPI app's entry point for recomputing the periods an import touched (see docs/imports.md).
-KPI_REFRESH_MODULE, KPI_REFRESH_FUNCTION = "smarketing.kpis.services", "kpi_snapshot_refresh_enqueue"
+KPI_REFRESH_MODULE, KPI_REFRESH_FUNCTION = (
+    "smarketing.kpis.services",
+    "kpi_snapshot_refresh_enqueue",
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,12 @@ def import_job_create(
         raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
     if file_format and file_format not in FORMATS:
         raise ValidationError(f"Unknown format {file_format!r}: use one of {', '.join(FORMATS)}.")
-    if kind and file_format and file_format != "canonical" and (file_format, kind) not in CRM_SOURCES:
+    if (
+        kind
+        and file_format
+        and file_format != "canonical"
+        and (file_format, kind) not in CRM_SOURCES
+    ):
         raise ValidationError(f"{file_format} exports are accepted for leads and deals only.")
     size = file.size or 0
     if size == 0:
@@ -80,9 +88,7 @@ def import_job_create(
     if (existing := previous.order_by("-created_at").first()) is not None:
         return ImportAccepted(job=existing, created=False)
     name = get_valid_filename(os.path.basename(file_name) or "upload.csv")[:100] or "upload.csv"
-    stored = default_storage.save(
-        f"imports/{connection.schema_name}/{uuid.uuid4().hex}/{name}", file
-    )
+    stored = default_storage.save(f"imports/{current_schema()}/{uuid.uuid4().hex}/{name}", file)
     with transaction.atomic():
         job = ImportJob.objects.create(
             kind=kind,
@@ -160,7 +166,9 @@ def column_mapping_save(*, kind: str, file_format: str, columns: dict[str, str])
     unknown = set(columns) - set(KINDS[kind].column_names)
     if unknown:
         raise ValidationError(f"Unknown columns for {kind}: {', '.join(sorted(unknown))}.")
-    cleaned = {name: header.strip() for name, header in columns.items() if header and header.strip()}
+    cleaned = {
+        name: header.strip() for name, header in columns.items() if header and header.strip()
+    }
     mapping, _ = ColumnMapping.objects.update_or_create(
         kind=kind, format=file_format, defaults={"columns": cleaned}
     )

@@ -146,6 +146,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded import files larger than this are refused before they are read (bytes).
+FUNNEL_IMPORT_MAX_BYTES = int(os.environ.get("FUNNEL_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 
 # --- Cache -------------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
@@ -176,6 +178,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker died) is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Opens due survey waves, closes expired ones and sends reminders, in every workspace.
     "surveys-periodic": {"task": "surveys.periodic_all", "schedule": 15 * 60.0},

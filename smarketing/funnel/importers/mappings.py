@@ -76,7 +76,7 @@ def crm_datetime_expression(value: str) -> str:
     return (
         f"CASE WHEN {value} ~ '^[0-9]{{12,13}}$' THEN "
         f"to_char(to_timestamp({value}::bigint / 1000.0) AT TIME ZONE 'UTC', "
-        f"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') ELSE {value} END"
+        f'\'YYYY-MM-DD"T"HH24:MI:SS"Z"\') ELSE {value} END'
     )
 
 
@@ -201,8 +201,8 @@ HUBSPOT_DEALS: dict[str, Source | Derived] = {
         ("Deal Stage", "dealstage"),
         lambda v: (
             f"CASE WHEN {v} IS NULL THEN NULL "
-            f"WHEN regexp_replace(lower({v}), '[^a-z]', '', 'g') LIKE 'closedwon%' THEN 'won' "
-            f"WHEN regexp_replace(lower({v}), '[^a-z]', '', 'g') LIKE 'closedlost%' THEN 'lost' "
+            f"WHEN regexp_replace(lower({v}), '[^a-z]', '', 'g') ~ '^closedwon' THEN 'won' "
+            f"WHEN regexp_replace(lower({v}), '[^a-z]', '', 'g') ~ '^closedlost' THEN 'lost' "
             "ELSE 'open' END"
         ),
     ),
@@ -216,8 +216,10 @@ HUBSPOT_DEALS: dict[str, Source | Derived] = {
             "Contact ID",
         ),
         # "Jane Doe (12345)" or "12345;67890": the first associated contact.
-        lambda v: f"COALESCE(substring({v} from '\\((\\d+)\\)'), "
-        f"NULLIF(btrim(split_part({v}, ';', 1)), ''))",
+        lambda v: (
+            f"COALESCE(substring({v} from '\\((\\d+)\\)'), "
+            f"NULLIF(btrim(split_part({v}, ';', 1)), ''))"
+        ),
     ),
     "closed_at": _dates_from("Close Date", "closedate"),
     "lost_reason": Source(("Closed Lost Reason", "closed_lost_reason")),
@@ -305,21 +307,23 @@ SALESFORCE_DEALS: dict[str, Source | Derived] = {
             "stage": ("StageName", "Stage"),
         },
         lambda v: (
-            "CASE "
-            + (f"WHEN {true_expression(v['won'])} THEN 'won' " if v["won"] else "")
-            + (f"WHEN {true_expression(v['closed'])} THEN 'lost' " if v["closed"] else "")
-            + (
-                f"WHEN lower({v['stage']}) LIKE 'closed won%' THEN 'won' "
-                f"WHEN lower({v['stage']}) LIKE 'closed lost%' THEN 'lost' "
-                if v["stage"]
-                else ""
+            (
+                "CASE "
+                + (f"WHEN {true_expression(v['won'])} THEN 'won' " if v["won"] else "")
+                + (f"WHEN {true_expression(v['closed'])} THEN 'lost' " if v["closed"] else "")
+                + (
+                    f"WHEN lower({v['stage']}) ~ '^closed won' THEN 'won' "
+                    f"WHEN lower({v['stage']}) ~ '^closed lost' THEN 'lost' "
+                    if v["stage"]
+                    else ""
+                )
+                + "WHEN "
+                + " OR ".join(f"{x} IS NOT NULL" for x in v.values() if x)
+                + " THEN 'open' END"
             )
-            + "WHEN "
-            + " OR ".join(f"{x} IS NOT NULL" for x in v.values() if x)
-            + " THEN 'open' END"
-        )
-        if any(v.values())
-        else None,
+            if any(v.values())
+            else None
+        ),
         label_input="stage",
     ),
     "amount": Source(("Amount",), crm_money_expression),
@@ -371,21 +375,21 @@ def mapping_build(
                 plan.build if isinstance(plan, Source) else (lambda value: value),
             )
         if isinstance(plan, Source):
-            index = _find(header_keys, plan.names)
-            if index is not None:
-                used.add(index)
-                result.expressions[column.name] = plan.build(cell(index))
-                result.labels[column.name] = header[index]
+            found = _find(header_keys, plan.names)
+            if found is not None:
+                used.add(found)
+                result.expressions[column.name] = plan.build(cell(found))
+                result.labels[column.name] = header[found]
         elif isinstance(plan, Derived):
             values: dict[str, str | None] = {}
             label = None
             for role, names in plan.inputs.items():
-                index = _find(header_keys, names)
-                values[role] = None if index is None else cell(index)
-                if index is not None:
-                    used.add(index)
+                found = _find(header_keys, names)
+                values[role] = None if found is None else cell(found)
+                if found is not None:
+                    used.add(found)
                     if role == plan.label_input or label is None:
-                        label = header[index]
+                        label = header[found]
             expression = plan.build(values)
             if expression is not None:
                 result.expressions[column.name] = expression
@@ -396,10 +400,10 @@ def mapping_build(
                 result.missing_required.append(column.name)
     if (file_format, kind) == (SALESFORCE, "leads"):
         for name, names in SALESFORCE_LEAD_EXTRAS.items():
-            index = _find(header_keys, names)
-            if index is not None:
-                used.add(index)
-                result.extra_expressions[name] = cell(index)
+            found = _find(header_keys, names)
+            if found is not None:
+                used.add(found)
+                result.extra_expressions[name] = cell(found)
     result.ignored_columns = [
         name for index, name in enumerate(header) if index not in used and name
     ]

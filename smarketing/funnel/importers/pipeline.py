@@ -8,11 +8,12 @@ API can watch it while that transaction is open.
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from smarketing.configuration.selectors import workspace_time_zone
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 # Share of the progress bar each phase fills.
 READ_SHARE, VALIDATE_SHARE = 60, 15
+
+
+def current_schema() -> str:
+    return connection.schema_name  # type: ignore[attr-defined]
 
 
 def import_max_bytes() -> int:
@@ -74,7 +79,7 @@ class ProgressReporter:
         assignments = ", ".join(f"{name} = %({name})s" for name in self.values)
         try:
             self.connection.execute(
-                f"UPDATE funnel_importjob SET {assignments} WHERE id = %(id)s",  # noqa: S608
+                f"UPDATE funnel_importjob SET {assignments} WHERE id = %(id)s",
                 {**self.values, "id": self.job_id},
             )
         except psycopg.Error:
@@ -173,7 +178,7 @@ def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tup
                 return attempt(fast, shape), shape
             except (psycopg.Error, DatabaseError):
                 pass
-        logger.info("import %s: COPY refused the file, parsing it in Python", job.pk)
+        logger.info("import %s: COPY refused the file (%s), parsing it in Python", job.pk, error)
     return attempt(lambda shape: _copy_tolerant(cursor, job, path, shape, progress), shape), shape
 
 
@@ -214,9 +219,7 @@ def _prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
         return None
     job.ignored_columns = column_map.ignored_columns
     for name in column_map.missing_required:
-        _file_problem(
-            job, "this required column is missing", row=1, column=column_map.labels[name]
-        )
+        _file_problem(job, "this required column is missing", row=1, column=column_map.labels[name])
     if column_map.missing_required:
         return None
     return shape, column_map
@@ -226,24 +229,25 @@ def import_job_execute(job: ImportJob) -> ImportJob:
     """Run `job` in the current workspace schema; idempotent (a finished job is left alone)."""
     if job.is_finished:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
     job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
-    progress = ProgressReporter(job.pk, connection.schema_name)
+    progress = ProgressReporter(job.pk, current_schema())
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # One import at a time per workspace: concurrent upserts could deadlock.
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funnel_import'))")
-                current = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True)
-                if current.first() != ImportStatus.RUNNING:
-                    return job  # another delivery of this task finished it meanwhile
-                job.problems.all().delete()
-                job.rejected_rows.all().delete()
-                prepared = _prepare(job)
-                if prepared is None:
-                    _finish(job, ImportStatus.REJECTED, error_count=job.problems.count(), percent=100)
-                    return job
-                _run_sql(cursor, job, *prepared, progress)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One import at a time per workspace: concurrent upserts could deadlock.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funnel_import'))")
+            current = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True)
+            if current.first() != ImportStatus.RUNNING:
+                return job  # another delivery of this task finished it meanwhile
+            job.problems.all().delete()
+            job.rejected_rows.all().delete()
+            prepared = _prepare(job)
+            if prepared is None:
+                _finish(job, ImportStatus.REJECTED, error_count=job.problems.count(), percent=100)
+                return job
+            _run_sql(cursor, job, *prepared, progress)
     finally:
         progress.close()
     if job.status == ImportStatus.SUCCEEDED and job.rows_stored:
@@ -253,64 +257,102 @@ def import_job_execute(job: ImportJob) -> ImportJob:
     return job
 
 
+@contextmanager
+def _timed(job: ImportJob, step: str):
+    started = time.monotonic()
+    yield
+    logger.debug("import %s: %s took %.2f s", job.pk, step, time.monotonic() - started)
+
+
 def _count(job: ImportJob, severity: str) -> int:
     return job.problems.filter(severity=severity).count()
+
+
+def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
+    """The optimistic upsert in a savepoint: (written, low, high) or None if any row is invalid."""
+    with _timed(job, "duplicate keys"):
+        cursor.execute(sql.duplicates_exist(column_map))
+        if cursor.fetchone()[0]:
+            return None
+    try:
+        with transaction.atomic():
+            with _timed(job, "previous dates"):
+                cursor.execute(sql.previous_bounds(column_map))
+                old_low, old_high = cursor.fetchone()
+            with _timed(job, "upsert"):
+                cursor.execute(sql.upsert(column_map))
+                written, new_low, new_high = cursor.fetchone()
+    except OperationalError:
+        raise
+    except DatabaseError as error:
+        logger.info("import %s: invalid rows (%s), validating in detail", job.pk, error)
+        return None
+    lows = [value for value in (old_low, new_low) if value is not None]
+    highs = [value for value in (old_high, new_high) if value is not None]
+    return written, min(lows) if lows else None, max(highs) if highs else None
+
+
+def _validate(cursor, job: ImportJob, column_map: ColumnMap) -> None:
+    """List every problem of the staged rows, and keep the rows with an error for download."""
+    with _timed(job, "detailed validation"):
+        statement = sql.problems_insert(job.pk, column_map)
+        if statement:
+            cursor.execute(statement)
+        cursor.execute(sql.duplicates_insert(job.pk, column_map))
+        cursor.execute(sql.rejected_rows_insert(job.pk))
 
 
 def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, progress) -> None:
     cursor.execute("SHOW TIME ZONE")
     session_zone = cursor.fetchone()[0]
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(workspace_time_zone())])
-    rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
-    job.encoding = shape.encoding
+    for statement in sql.FUNCTIONS:
+        cursor.execute(statement)
+    with _timed(job, "staging"):
+        rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
+    job.encoding, job.rows_read = shape.encoding, rows_read
     progress.update(force=True, rows_read=rows_read, percent=READ_SHARE)
-    cursor.execute(f"ANALYZE {sql.STAGING}")
-    statement = sql.problems_insert(column_map)
-    if statement:
-        cursor.execute(statement, [job.pk])
-    cursor.execute(sql.duplicates_exist(column_map))
-    if cursor.fetchone()[0]:
-        cursor.execute(sql.duplicates_insert(column_map), [job.pk])
-    errors = _count(job, ProblemSeverity.ERROR)
-    cursor.execute(sql.rejected_rows_insert(), [job.pk, job.pk])
-    rejected = (
-        job.problems.filter(severity=ProblemSeverity.ERROR, row_number__gte=2)
-        .values("row_number")
-        .distinct()
-        .count()
-    )
-    counts = {
-        "rows_read": rows_read,
-        "error_count": errors,
-        "warning_count": _count(job, ProblemSeverity.WARNING),
-        "rows_rejected": rejected,
-    }
-    progress.update(force=True, percent=READ_SHARE + VALIDATE_SHARE, error_count=errors)
-    if errors and not job.skip_invalid:
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
-        _finish(job, ImportStatus.REJECTED, percent=100, **counts)
-        return
-    if errors:
-        cursor.execute(sql.rejected_rows_delete(), [job.pk])
-    cursor.execute(sql.previous_bounds(column_map))
-    old_low, old_high = cursor.fetchone()
-    cursor.execute(sql.upsert(column_map))
-    written, new_low, new_high = cursor.fetchone()
+    stored = _store(cursor, job, column_map)
+    if stored is None:
+        _validate(cursor, job, column_map)
+        errors = _count(job, ProblemSeverity.ERROR)
+        job.error_count, job.warning_count = errors, _count(job, ProblemSeverity.WARNING)
+        job.rows_rejected = (
+            job.problems.filter(severity=ProblemSeverity.ERROR, row_number__gte=2)
+            .values("row_number")
+            .distinct()
+            .count()
+        )
+        progress.update(force=True, percent=READ_SHARE + VALIDATE_SHARE, error_count=errors)
+        if errors == 0:
+            raise RuntimeError(f"import {job.pk}: the upsert failed on rows found valid")
+        if not job.skip_invalid:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+            _finish(job, ImportStatus.REJECTED, percent=100)
+            return
+        cursor.execute(sql.rejected_rows_delete(job.pk))
+        stored = _store(cursor, job, column_map)
+        if stored is None:
+            raise RuntimeError(f"import {job.pk}: the upsert failed on the valid rows")
+    else:
+        statement = sql.warnings_insert(job.pk, column_map)
+        if statement:
+            with _timed(job, "warnings"):
+                cursor.execute(statement)
+        job.warning_count = _count(job, ProblemSeverity.WARNING)
+    written, low, high = stored
     if job.format == SALESFORCE and job.kind in ("leads", "deals"):
         _salesforce_link_deals(cursor)
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
-    lows = [value for value in (old_low, new_low) if value is not None]
-    highs = [value for value in (old_high, new_high) if value is not None]
     _finish(
         job,
         ImportStatus.SUCCEEDED,
         percent=100,
         rows_stored=written,
-        rows_unchanged=rows_read - rejected - written,
-        affected_start=min(lows) if lows else None,
-        affected_end=max(highs) if highs else None,
-        **counts,
+        rows_unchanged=rows_read - job.rows_rejected - written,
+        affected_start=low,
+        affected_end=high,
     )
 
 

@@ -115,6 +115,7 @@ def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[byt
     )
     bytes_read = 0
     pending = b""
+    newline = b""
     with open(path, "rb") as handle:
         handle.seek(shape.bom_length)
         bytes_read = shape.bom_length
@@ -125,6 +126,8 @@ def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[byt
                 data = chunk
             else:
                 data = decoder.decode(chunk).encode("utf-8")
+            if not newline:
+                newline = next((end for end in (b"\r\n", b"\n", b"\r") if end in data), b"")
             if pending:
                 yield pending, bytes_read - len(chunk)
             pending = data
@@ -132,9 +135,9 @@ def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[byt
             pending += decoder.decode(b"", final=True).encode("utf-8")
         else:
             decoder.decode(b"", final=True)
-    tail = pending.rstrip(b"\r\n \t")
+    tail = pending.rstrip(b"\r\n")
     if tail:
-        yield tail + b"\n", bytes_read
+        yield tail + (newline or b"\n"), bytes_read
 
 
 def text_records(path: str | os.PathLike, shape: FileShape) -> Iterator[list[str]]:

@@ -1,0 +1,126 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+
+from smarketing.accounts.models import Role
+from smarketing.core.permissions import RoleRequiredMixin
+
+from . import selectors, services
+from .apis import csv_response, upload_too_large
+from .forms import ColumnMappingForm, ImportForm
+from .importers.kinds import KINDS
+from .importers.mappings import FORMATS
+from .importers.pipeline import import_max_bytes
+from .models import ColumnMapping
+
+
+class ImportListView(RoleRequiredMixin, View):
+    """Upload a file (members and admins) and the import history (everyone)."""
+
+    minimum_role = Role.VIEWER
+
+    def get(self, request, form: ImportForm | None = None, status: int = 200):
+        return render(
+            request,
+            "funnel/imports.html",
+            {
+                "form": form or ImportForm(),
+                "jobs": selectors.import_job_list()[:100],
+                "can_upload": request.user.has_role(Role.MEMBER),
+                "kinds": list(KINDS),
+                "max_megabytes": import_max_bytes() // 1_000_000,
+            },
+            status=status,
+        )
+
+    def post(self, request):
+        if not request.user.has_role(Role.MEMBER):
+            raise Http404
+        if upload_too_large(request):
+            form = ImportForm()
+            form.add_error(None, f"The file is larger than {import_max_bytes() / 1e6:.0f} MB.")
+            return self.get(request, form=form, status=400)
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                accepted = services.import_job_create(
+                    file=upload,
+                    file_name=upload.name or "upload.csv",
+                    kind=form.cleaned_data["kind"],
+                    file_format=form.cleaned_data["format"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
+                    created_by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                if not accepted.created:
+                    messages.info(request, "This file was already imported: nothing to do.")
+                return redirect("funnel:import_detail", pk=accepted.job.pk)
+        return self.get(request, form=form, status=400)
+
+
+class ImportDetailView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request, pk: int):
+        job = selectors.import_job_get(job_id=pk)
+        if job is None:
+            raise Http404
+        return render(
+            request,
+            "funnel/import_detail.html",
+            {"job": job, "problems": list(selectors.import_problem_iter(job=job, limit=500))},
+        )
+
+
+class ImportRejectedRowsView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request, pk: int):
+        job = selectors.import_job_get(job_id=pk)
+        if job is None:
+            raise Http404
+        return csv_response(
+            selectors.import_rejected_rows_csv(job=job), f"import-{pk}-rejected-rows.csv"
+        )
+
+
+class ExportView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request, kind: str):
+        if kind not in KINDS:
+            raise Http404
+        return csv_response(selectors.funnel_rows_csv(kind=kind), f"{kind}.csv")
+
+
+class ColumnMappingView(RoleRequiredMixin, View):
+    """The workspace's own header names for one kind and format (admins)."""
+
+    minimum_role = Role.ADMIN
+
+    def _context(self, kind: str, file_format: str, form=None) -> dict:
+        if kind not in KINDS or file_format not in FORMATS:
+            raise Http404
+        saved = ColumnMapping.objects.filter(kind=kind, format=file_format).first()
+        form = form or ColumnMappingForm(kind=kind, initial_columns=saved.columns if saved else {})
+        return {"kind": kind, "format": file_format, "form": form, "formats": FORMATS}
+
+    def get(self, request, kind: str, file_format: str):
+        return render(request, "funnel/mapping.html", self._context(kind, file_format))
+
+    def post(self, request, kind: str, file_format: str):
+        context = self._context(kind, file_format)
+        form = ColumnMappingForm(request.POST, kind=kind, initial_columns={})
+        if form.is_valid():
+            services.column_mapping_save(
+                kind=kind, file_format=file_format, columns=form.cleaned_data
+            )
+            messages.success(request, f"Column names saved for {kind} ({file_format}).")
+            return redirect("funnel:mapping", kind=kind, file_format=file_format)
+        context["form"] = form
+        return render(request, "funnel/mapping.html", context, status=400)
