@@ -312,7 +312,9 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
         rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
     job.encoding, job.rows_read = shape.encoding, rows_read
     progress.update(force=True, rows_read=rows_read, percent=READ_SHARE)
-    stored = _store(cursor, job, column_map)
+    # Rows the tolerant reader could not split into the header's cells are already errors.
+    malformed = _count(job, ProblemSeverity.ERROR)
+    stored = None if malformed else _store(cursor, job, column_map)
     if stored is None:
         _validate(cursor, job, column_map)
         errors = _count(job, ProblemSeverity.ERROR)

@@ -53,7 +53,7 @@ def _sniff_delimiter(text: str) -> str:
         delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
     except csv.Error:
         delimiter = ""
-    if delimiter not in header_line:
+    if len(delimiter) != 1 or delimiter not in header_line:
         # The sniffer found no consistent pattern (or a single column): trust the header line.
         counts = {candidate: header_line.count(candidate) for candidate in DELIMITERS}
         delimiter = max(counts, key=lambda candidate: counts[candidate])

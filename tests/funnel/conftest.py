@@ -1,0 +1,44 @@
+"""Helpers for import tests: run the real pipeline in-process on small hand-made files."""
+
+import io
+
+import pytest
+from django.core.files import File
+from django_tenants.utils import schema_context
+
+from smarketing.funnel import services
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def run_import(
+    workspace,
+    content: bytes | str,
+    kind: str = "",
+    file_format: str = "canonical",
+    *,
+    skip_invalid: bool = False,
+    name: str = "upload.csv",
+):
+    """Store `content` as an upload and run its import in-process, as the task would."""
+    data = content.encode() if isinstance(content, str) else content
+    with schema_context(workspace.schema_name):
+        accepted = services.import_job_create(
+            file=File(io.BytesIO(data), name=name),
+            file_name=name,
+            kind=kind,
+            file_format=file_format if kind else "",
+            skip_invalid=skip_invalid,
+            enqueue=False,
+        )
+        if not accepted.created:
+            return accepted.job
+        return services.import_job_run(job_id=accepted.job.pk)
+
+
+def problems(workspace, job, severity: str = "error") -> list[str]:
+    with schema_context(workspace.schema_name):
+        return [p.text for p in job.problems.filter(severity=severity).order_by("row_number", "pk")]
