@@ -370,8 +370,10 @@ def mapping_build(
         saved_name = (saved or {}).get(column.name)
         plan = sources.get(column.name)
         if file_format == CANONICAL or saved_name:
+            # The saved name first, then the format's own names (or the canonical one).
             plan = Source(
-                ((saved_name,) if saved_name else ()) + (column.name,),
+                ((saved_name,) if saved_name else ())
+                + (plan.names if isinstance(plan, Source) else (column.name,)),
                 plan.build if isinstance(plan, Source) else (lambda value: value),
             )
         if isinstance(plan, Source):
