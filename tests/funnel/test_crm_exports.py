@@ -64,7 +64,10 @@ def test_hubspot_contacts_in_every_header_style(alpha, name, owner, bob_reason):
         assert getattr(ada, field) == expected, field
     assert ada.owner == owner
     assert (bob.source, bob.created_at, bob.mql_at, bob.sql_at) == (
-        "paid_social", at(2025, 1, 7, 14), at(2025, 1, 9, 9), None
+        "paid_social",
+        at(2025, 1, 7, 14),
+        at(2025, 1, 9, 9),
+        None,
     )
     # Sent back by sales: rejected, dated by the last change of the contact.
     assert (bob.rejected_at, bob.rejection_reason) == (at(2025, 1, 12, 17, 45), bob_reason)
@@ -83,10 +86,14 @@ def test_hubspot_deals(alpha):
     by_id = deals(alpha)
     won, lost, open_ = by_id["9001"], by_id["9002"], by_id["9003"]
     assert (won.status, won.amount, won.closed_at, won.created_at, won.lead_id, won.owner) == (
-        "won", Decimal("12500.50"), at(2025, 2, 20, 16, 30), at(2025, 1, 15, 12), "101", "Jane Owner"
+        "won", Decimal("12500.50"), at(2025, 2, 20, 16, 30), at(2025, 1, 15, 12), "101",
+        "Jane Owner",
     )  # fmt: skip
     assert (lost.status, lost.amount, lost.lost_reason, lost.lead_id) == (
-        "lost", Decimal(4000), "Went with a competitor", "102"
+        "lost",
+        Decimal(4000),
+        "Went with a competitor",
+        "102",
     )
     assert (open_.status, open_.amount, open_.lead_id) == ("open", Decimal(0), "")
     assert job.ignored_columns == ["Deal Name", "Pipeline"]
@@ -95,7 +102,11 @@ def test_hubspot_deals(alpha):
 @pytest.mark.parametrize(
     ("leads_file", "opportunities_file", "owner"),
     [
-        ("salesforce_leads_api_names.csv", "salesforce_opportunities_api_names.csv", "0055e000000OWN1AAA"),
+        (
+            "salesforce_leads_api_names.csv",
+            "salesforce_opportunities_api_names.csv",
+            "0055e000000OWN1AAA",
+        ),
         ("salesforce_leads_labels.csv", "salesforce_opportunities_labels.csv", "Olivia Owner"),
     ],
 )  # fmt: skip
@@ -110,20 +121,39 @@ def test_salesforce_leads_and_opportunities(alpha, leads_file, opportunities_fil
     by_id = leads(alpha)
     ada, bob = by_id["00Q5e000001AAAAEA1"], by_id["00Q5e000001CCCCEA1"]
     assert (ada.created_at, ada.source, ada.owner) == (at(2025, 1, 6, 9, 15), "web", owner)
-    assert (ada.sql_at, ada.opportunity_at, ada.rejected_at) == (at(2025, 1, 20), at(2025, 1, 20), None)
+    assert (ada.sql_at, ada.opportunity_at, ada.rejected_at) == (
+        at(2025, 1, 20),
+        at(2025, 1, 20),
+        None,
+    )
     assert ada.converted_deal_id == "0065e000002BBBBAA1"
     assert (bob.source, bob.sql_at, bob.rejected_at, bob.rejection_reason) == (
-        "partner_referral", None, at(2025, 1, 15, 10), "Closed - Not Converted"
+        "partner_referral",
+        None,
+        at(2025, 1, 15, 10),
+        "Closed - Not Converted",
     )
     by_deal = deals(alpha)
     won, lost, open_ = (
         by_deal["0065e000002BBBBAA1"], by_deal["0065e000002EEEEAA1"], by_deal["0065e000002FFFFAA1"]
     )  # fmt: skip
     assert (won.status, won.amount, won.closed_at, won.lead_id) == (
-        "won", Decimal("12500.5"), at(2025, 2, 20), "00Q5e000001AAAAEA1"
+        "won",
+        Decimal("12500.5"),
+        at(2025, 2, 20),
+        "00Q5e000001AAAAEA1",
     )
-    assert (lost.status, lost.lost_reason, lost.amount, lost.lead_id) == ("lost", "Price", Decimal(4000), "")
-    assert (open_.status, open_.amount, open_.created_at) == ("open", Decimal(0), at(2025, 1, 21, 9))
+    assert (lost.status, lost.lost_reason, lost.amount, lost.lead_id) == (
+        "lost",
+        "Price",
+        Decimal(4000),
+        "",
+    )
+    assert (open_.status, open_.amount, open_.created_at) == (
+        "open",
+        Decimal(0),
+        at(2025, 1, 21, 9),
+    )
 
 
 def test_salesforce_opportunities_before_leads_are_linked_when_the_leads_arrive(alpha):

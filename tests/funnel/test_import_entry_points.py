@@ -31,7 +31,10 @@ def test_api_upload_answers_an_id_and_a_status_url_and_queues_the_import(alpha, 
         services.import_job_run(job_id=body["id"])
     status = alice_client.get(body["status_url"]).json()
     assert (status["status"], status["rows_read"], status["rows_stored"], status["percent"]) == (
-        "succeeded", 2, 2, 100
+        "succeeded",
+        2,
+        2,
+        100,
     )
     again = upload(alice_client, GOOD, kind="leads", format="canonical")
     assert again.status_code == 200 and again.json()["id"] == body["id"]
@@ -50,8 +53,11 @@ def test_api_reports_every_problem_and_the_rejected_rows(alpha, alice_client):
     ]
     download = alice_client.get(status["rejected_rows_url"])
     assert download.status_code == 200
-    assert b"".join(download.streaming_content).decode().splitlines()[1].startswith(
-        "3,L2,yesterday,email,"
+    assert (
+        b"".join(download.streaming_content)
+        .decode()
+        .splitlines()[1]
+        .startswith("3,L2,yesterday,email,")
     )
 
 
@@ -102,7 +108,11 @@ def test_viewers_see_the_history_but_cannot_upload(alpha, bob_client, alice):
     assert upload(bob_client, GOOD, kind="leads").status_code == 403
     assert [row["id"] for row in bob_client.get("/api/v1/imports/").json()] == [job.pk]
     page = bob_client.get("/data/")
-    assert page.status_code == 200 and b"upload.csv" in page.content and b"import-form" not in page.content
+    assert (
+        page.status_code == 200
+        and b"upload.csv" in page.content
+        and b"import-form" not in page.content
+    )
 
 
 def test_an_import_is_invisible_from_another_workspace(alpha, beta, alice_client, charlie_client):

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (tables of exact problem lines read best unwrapped)
 """SPEC section 3 on small hand-made files: every rejection names its row and column and
 stores nothing; real-world file shapes are accepted; re-imports update and never duplicate."""
 
@@ -37,28 +38,104 @@ def stored(workspace, kind: str) -> int:
 
 REJECTIONS = [
     # (kind, file, expected problem)
-    ("leads", "lead_id,source\nL1,web\n", "row 1, column created_at: this required column is missing"),
-    ("deals", "deal_id,created_at,amount\nD1,2025-01-01,5\n", "row 1, column status: this required column is missing"),
+    (
+        "leads",
+        "lead_id,source\nL1,web\n",
+        "row 1, column created_at: this required column is missing",
+    ),
+    (
+        "deals",
+        "deal_id,created_at,amount\nD1,2025-01-01,5\n",
+        "row 1, column status: this required column is missing",
+    ),
     ("spend", "month,amount\n2025-01,5\n", "row 1, column source: this required column is missing"),
-    ("traffic", "date,source\n2025-01-01,web\n", "row 1, column sessions: this required column is missing"),
-    ("activities", "activity_id,date,owner\nA1,2025-01-01,ann\n", "row 1, column type: this required column is missing"),
-    ("content", "date,lead_id\n2025-01-01,L1\n", "row 1, column asset: this required column is missing"),
-    ("leads", LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-02-30,web,,,\n", 'row 3, column created_at: "2025-02-30" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)'),
-    ("leads", LEADS_HEADER + "L1,03/14/2025,web,,,\n", 'row 2, column created_at: "03/14/2025" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)'),
-    ("leads", LEADS_HEADER + "L1,2025-01-01,web,2025-01-02T25:00:00,,\n", 'row 2, column mql_at: "2025-01-02T25:00:00" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)'),
+    (
+        "traffic",
+        "date,source\n2025-01-01,web\n",
+        "row 1, column sessions: this required column is missing",
+    ),
+    (
+        "activities",
+        "activity_id,date,owner\nA1,2025-01-01,ann\n",
+        "row 1, column type: this required column is missing",
+    ),
+    (
+        "content",
+        "date,lead_id\n2025-01-01,L1\n",
+        "row 1, column asset: this required column is missing",
+    ),
+    (
+        "leads",
+        LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-02-30,web,,,\n",
+        'row 3, column created_at: "2025-02-30" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)',
+    ),
+    (
+        "leads",
+        LEADS_HEADER + "L1,03/14/2025,web,,,\n",
+        'row 2, column created_at: "03/14/2025" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)',
+    ),
+    (
+        "leads",
+        LEADS_HEADER + "L1,2025-01-01,web,2025-01-02T25:00:00,,\n",
+        'row 2, column mql_at: "2025-01-02T25:00:00" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)',
+    ),
     ("leads", LEADS_HEADER + "L1,2025-01-01,,,,\n", "row 2, column source: is required"),
     ("leads", LEADS_HEADER + ",2025-01-01,web,,,\n", "row 2, column lead_id: is required"),
-    ("deals", "deal_id,created_at,status,amount\nD1,2025-01-01,pending,5\n", 'row 2, column status: "pending" is not one of open, won, lost'),
-    ("deals", "deal_id,created_at,status,amount\nD1,2025-01-01,open,\"1,5\"\n", 'row 2, column amount: "1,5" is not a decimal number (digits, with . as the decimal separator)'),
-    ("deals", "deal_id,created_at,status,amount\nD1,2025-01-01,open,-5\n", 'row 2, column amount: "-5" must not be negative'),
-    ("deals", "deal_id,created_at,status,amount,closed_at\nD1,2025-01-01,won,5,\n", "row 2, column closed_at: is required when the status is won or lost"),
-    ("spend", "month,source,amount\n2025-13,web,5\n", 'row 2, column month: "2025-13" is not a month like 2025-03'),
-    ("traffic", "date,source,sessions\n2025-01-01,web,12.5\n", 'row 2, column sessions: "12.5" is not a whole number (digits, with . as the decimal separator)'),
-    ("activities", "activity_id,date,owner,type\nA1,2025-01-01,ann,fax\n", 'row 2, column type: "fax" is not one of call, meeting, email'),
-    ("leads", LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-01-01,web,,,\nL1,2025-01-02,email,,,\n", "row 4, column lead_id: repeats the key of row 2 (a key may appear once per file)"),
-    ("traffic", "date,source,sessions\n2025-01-01,web,5\n2025-01-01T00:00:00,web,6\n", "row 3, column date: repeats the key of row 2 (a key may appear once per file)"),
-    ("content", "date,lead_id,asset\n2025-01-01,L1,guide\n2025-01-01,L1,guide\n", "row 3, column date: repeats the key of row 2 (a key may appear once per file)"),
-    ("leads", LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-01-01,web\n", "row 3, column mql_at: the row has 3 cells but the header has 6"),
+    (
+        "deals",
+        "deal_id,created_at,status,amount\nD1,2025-01-01,pending,5\n",
+        'row 2, column status: "pending" is not one of open, won, lost',
+    ),
+    (
+        "deals",
+        'deal_id,created_at,status,amount\nD1,2025-01-01,open,"1,5"\n',
+        'row 2, column amount: "1,5" is not a decimal number (digits, with . as the decimal separator)',
+    ),
+    (
+        "deals",
+        "deal_id,created_at,status,amount\nD1,2025-01-01,open,-5\n",
+        'row 2, column amount: "-5" must not be negative',
+    ),
+    (
+        "deals",
+        "deal_id,created_at,status,amount,closed_at\nD1,2025-01-01,won,5,\n",
+        "row 2, column closed_at: is required when the status is won or lost",
+    ),
+    (
+        "spend",
+        "month,source,amount\n2025-13,web,5\n",
+        'row 2, column month: "2025-13" is not a month like 2025-03',
+    ),
+    (
+        "traffic",
+        "date,source,sessions\n2025-01-01,web,12.5\n",
+        'row 2, column sessions: "12.5" is not a whole number (digits, with . as the decimal separator)',
+    ),
+    (
+        "activities",
+        "activity_id,date,owner,type\nA1,2025-01-01,ann,fax\n",
+        'row 2, column type: "fax" is not one of call, meeting, email',
+    ),
+    (
+        "leads",
+        LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-01-01,web,,,\nL1,2025-01-02,email,,,\n",
+        "row 4, column lead_id: repeats the key of row 2 (a key may appear once per file)",
+    ),
+    (
+        "traffic",
+        "date,source,sessions\n2025-01-01,web,5\n2025-01-01T00:00:00,web,6\n",
+        "row 3, column date: repeats the key of row 2 (a key may appear once per file)",
+    ),
+    (
+        "content",
+        "date,lead_id,asset\n2025-01-01,L1,guide\n2025-01-01,L1,guide\n",
+        "row 3, column date: repeats the key of row 2 (a key may appear once per file)",
+    ),
+    (
+        "leads",
+        LEADS_HEADER + "L1,2025-01-01,web,,,\nL2,2025-01-01,web\n",
+        "row 3, column mql_at: the row has 3 cells but the header has 6",
+    ),
 ]
 
 
@@ -138,7 +215,9 @@ def test_real_world_file_shapes_are_accepted(alpha, content):
 def test_cp1252_after_the_first_chunk_is_converted(alpha):
     # The sample read first is pure ASCII; the Windows-1252 byte comes much later.
     rows = "".join(f"L{n},2025-03-14,web,owner\n" for n in range(20000))
-    content = ("lead_id,created_at,source,owner\n" + rows).encode() + b"LX,2025-03-14,web,Ren\xe9e\n"
+    content = (
+        "lead_id,created_at,source,owner\n" + rows
+    ).encode() + b"LX,2025-03-14,web,Ren\xe9e\n"
     job = run_import(alpha, content, "leads")
     assert job.status == ImportStatus.SUCCEEDED, problems(alpha, job)
     assert lead(alpha, "LX").owner == "Renée"
@@ -147,7 +226,7 @@ def test_cp1252_after_the_first_chunk_is_converted(alpha):
 
 def test_quoted_newlines_are_one_row_and_extra_columns_are_ignored_and_named(alpha):
     content = (
-        'lead_id,created_at,source,rejection_reason,rejected_at,notes\n'
+        "lead_id,created_at,source,rejection_reason,rejected_at,notes\n"
         'L1,2025-03-14,web,"Not a fit:\nno budget",2025-03-20,"call\r\nback"\n'
         "L2,2025-03-15,web,,,x\n"
     )
@@ -190,13 +269,18 @@ def test_every_kind_is_stored_with_its_types(alpha):
     with schema_context(alpha.schema_name):
         deal = Deal.objects.get(deal_id="D1")
         assert (deal.status, deal.amount, deal.lead_id, deal.lost_reason) == (
-            "lost", Decimal("1234.5"), "L1", "Price"
+            "lost",
+            Decimal("1234.5"),
+            "L1",
+            "Price",
         )
         assert deal.closed_at == datetime(2025, 2, 1, tzinfo=UTC)
         assert Deal.objects.get(deal_id="D2").closed_at is None
         spend = Spend.objects.get()
         assert (spend.month.isoformat(), spend.source, spend.amount) == (
-            "2025-01-01", "paid_social", Decimal("999.99")
+            "2025-01-01",
+            "paid_social",
+            Decimal("999.99"),
         )
         assert Traffic.objects.get().sessions == 120
         assert Activity.objects.get().type == "meeting"
@@ -204,7 +288,9 @@ def test_every_kind_is_stored_with_its_types(alpha):
 
 
 def test_reimport_updates_by_key_and_never_duplicates(alpha):
-    first = run_import(alpha, LEADS_HEADER + "L1,2025-01-01,web,,,ann\nL2,2025-01-02,web,,,bob\n", "leads")
+    first = run_import(
+        alpha, LEADS_HEADER + "L1,2025-01-01,web,,,ann\nL2,2025-01-02,web,,,bob\n", "leads"
+    )
     second = run_import(
         alpha, LEADS_HEADER + "L1,2025-01-01,web,2025-01-03,,ann\nL2,2025-01-02,web,,,bob\nL3,2025-01-04,email,,,\n", "leads"
     )  # fmt: skip
