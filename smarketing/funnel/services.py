@@ -173,3 +173,27 @@ def column_mapping_save(*, kind: str, file_format: str, columns: dict[str, str])
         kind=kind, format=file_format, defaults={"columns": cleaned}
     )
     return mapping
+
+
+def demo_data_import(*, directory, leads: int = 5000, seed: int = 42) -> list[ImportJob]:
+    """Fill an empty workspace with generated demo data, every kind through the import pipeline.
+
+    Does nothing (returns []) when the current workspace already has leads.
+    """
+    from .demo import demo_data_write
+    from .models import Lead
+
+    if Lead.objects.exists():
+        return []
+    paths = demo_data_write(directory, leads=leads, seed=seed)
+    jobs = []
+    for kind in KINDS:
+        with open(paths[kind], "rb") as handle:
+            accepted = import_job_create(
+                file=File(handle), file_name=f"demo-{kind}.csv", kind=kind,
+                file_format="canonical", enqueue=False,
+            )  # fmt: skip
+            job = import_job_run(job_id=accepted.job.pk) if accepted.created else accepted.job
+        if job is not None:
+            jobs.append(job)
+    return jobs

@@ -276,12 +276,24 @@ def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
             return None
     try:
         with transaction.atomic():
-            with _timed(job, "previous dates"):
-                cursor.execute(sql.previous_bounds(column_map))
-                old_low, old_high = cursor.fetchone()
+            cursor.execute(sql.target_empty(column_map))
+            was_empty = cursor.fetchone()[0]
+            old_low = old_high = None
+            if not was_empty:
+                with _timed(job, "previous dates"):
+                    cursor.execute(sql.previous_bounds(column_map))
+                    old_low, old_high = cursor.fetchone()
             with _timed(job, "upsert"):
-                cursor.execute(sql.upsert(column_map))
-                written, new_low, new_high = cursor.fetchone()
+                if was_empty:
+                    # Every row is new: the table's own bounds are this import's, read from
+                    # indexes afterwards instead of returning a million rows.
+                    cursor.execute(sql.upsert(column_map, returning=False))
+                    written = cursor.rowcount
+                    cursor.execute(sql.table_bounds(column_map))
+                    new_low, new_high = cursor.fetchone()
+                else:
+                    cursor.execute(sql.upsert(column_map))
+                    written, new_low, new_high = cursor.fetchone()
     except OperationalError:
         raise
     except DatabaseError as error:

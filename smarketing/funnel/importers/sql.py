@@ -160,7 +160,9 @@ def _problem_insert(job_id: int, select: str) -> str:
     )
 
 
-def _checks_insert(job_id: int, column_map: ColumnMap, checks: list[tuple[str, str, str]]) -> str:
+def _checks_insert(
+    job_id: int, column_map: ColumnMap, checks: list[tuple[str, str, str]], where: str = "true"
+) -> str:
     values = ", ".join(
         f"({_lit(severity)}, {_lit(label)}, p{index})"
         for index, (severity, label, _message) in enumerate(checks)
@@ -171,7 +173,7 @@ def _checks_insert(job_id: int, column_map: ColumnMap, checks: list[tuple[str, s
         job_id,
         "SELECT problem.severity, checked.row_number, problem.label, problem.message "
         f"FROM (SELECT row_number, {messages} FROM (SELECT {_texts(column_map)} "
-        f"FROM {STAGING} OFFSET 0) AS texts OFFSET 0) AS checked "
+        f"FROM {STAGING} OFFSET 0) AS texts WHERE {where} OFFSET 0) AS checked "
         f"CROSS JOIN LATERAL (VALUES {values}) AS problem(severity, label, message) "
         f"WHERE ({any_problem}) AND problem.message IS NOT NULL",
     )
@@ -231,7 +233,15 @@ def problems_insert(job_id: int, column_map: ColumnMap) -> str:
 def warnings_insert(job_id: int, column_map: ColumnMap) -> str:
     """Backwards stage dates, after a successful optimistic upsert (every value is valid)."""
     checks = _backwards_checks(column_map, lambda column, t: _cast(column, t))
-    return _checks_insert(job_id, column_map, checks) if checks else ""
+    if not checks:
+        return ""
+    # Only a row with a later stage's date can go backwards: skip the others without casting.
+    later = [
+        f"t_{name} IS NOT NULL"
+        for name in column_map.kind.ordered_dates[1:]
+        if name in column_map.expressions
+    ]
+    return _checks_insert(job_id, column_map, checks, where=" OR ".join(later) or "true")
 
 
 def _text_keys(column_map: ColumnMap) -> str:
@@ -308,6 +318,10 @@ def _source_select(column_map: ColumnMap) -> str:
     )
 
 
+def target_empty(column_map: ColumnMap) -> str:
+    return f"SELECT NOT EXISTS (SELECT 1 FROM {column_map.kind.table})"
+
+
 def previous_bounds(column_map: ColumnMap) -> str:
     """Earliest and latest dates of the existing rows this import will change."""
     spec = column_map.kind
@@ -323,10 +337,12 @@ def previous_bounds(column_map: ColumnMap) -> str:
     )
 
 
-def upsert(column_map: ColumnMap) -> str:
+def upsert(column_map: ColumnMap, *, returning: bool = True) -> str:
     """Insert or update by the key; unchanged rows are left alone.
 
-    Answers (rows written, earliest date written, latest date written).
+    With `returning`, answers (rows written, earliest date written, latest date written);
+    without (cheaper when the table was empty: see `table_bounds`), the row count is the
+    cursor's.
     """
     spec = column_map.kind
     columns = _target_columns(column_map)
@@ -338,10 +354,25 @@ def upsert(column_map: ColumnMap) -> str:
         action = f"DO UPDATE SET {assignments} WHERE ({current}) IS DISTINCT FROM ({excluded})"
     else:
         action = "DO NOTHING"
+    insert = (
+        f"INSERT INTO {spec.table} ({', '.join(columns)}) "
+        f"{_source_select(column_map)} ON CONFLICT ({', '.join(spec.key)}) {action}"
+    )
+    if not returning:
+        return insert
     low, high = _date_bounds(spec, "")
     return (
-        f"WITH written AS (INSERT INTO {spec.table} ({', '.join(columns)}) "
-        f"{_source_select(column_map)} ON CONFLICT ({', '.join(spec.key)}) {action} "
-        f"RETURNING {low} AS low, {high} AS high) "
+        f"WITH written AS ({insert} RETURNING {low} AS low, {high} AS high) "
         "SELECT count(*), min(low), max(high) FROM written"
     )
+
+
+def table_bounds(column_map: ColumnMap) -> str:
+    """Earliest and latest dates in the whole table (one index probe per indexed column)."""
+    spec = column_map.kind
+    lows, highs = [], []
+    for name in spec.date_columns:
+        column = spec.column(name)
+        lows.append(_as_timestamptz(column, f"(SELECT min({name}) FROM {spec.table})"))
+        highs.append(_as_timestamptz(column, f"(SELECT max({name}) FROM {spec.table})"))
+    return f"SELECT LEAST({', '.join(lows)}), GREATEST({', '.join(highs)})"

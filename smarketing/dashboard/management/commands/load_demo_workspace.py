@@ -21,11 +21,17 @@ class Command(BaseCommand):
             admin_password=DEMO_ADMIN_PASSWORD,
         )
         # Survey history (kept last, so NPS answers can be linked to the demo's leads).
+        from django.conf import settings
         from django_tenants.utils import schema_context
 
+        from smarketing.funnel.services import demo_data_import
         from surveys.demo import survey_demo_seed
         from tenants.models import Workspace
 
+        # Funnel data once (only while the demo has no leads), through the import pipeline.
+        with schema_context(Workspace.objects.get(slug=DEMO_SLUG).schema_name):
+            for job in demo_data_import(directory=settings.BASE_DIR / ".local" / "demo-data"):
+                self.stdout.write(f"Imported demo {job.kind}: {job.rows_stored} rows.")
         with schema_context(Workspace.objects.get(slug=DEMO_SLUG).schema_name):
             if survey_demo_seed():
                 self.stdout.write("Seeded the demo survey history.")
