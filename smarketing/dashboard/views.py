@@ -1,4 +1,3 @@
-import json
 
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -46,21 +45,20 @@ class HomeView(RoleRequiredMixin, TemplateView):
             {"label": KPIS_BY_KEY[key].label, "value": latest[1].kpis.get(key) if latest else None}
             for key in HEADLINE_KPIS
         ]
-        context["charts_json"] = json.dumps(
-            {
-                "labels": [period.label for period, _ in series],
-                "charts": [
-                    [
-                        {
-                            "label": KPIS_BY_KEY[key].label,
-                            "data": [s.kpis.get(key) if s else None for _, s in series],
-                        }
-                        for key in keys
-                    ]
-                    for keys in CHARTS
-                ],
-            }
-        )
+        # A plain dict: the template's json_script filter does the (safe) encoding once.
+        context["charts_json"] = {
+            "labels": [period.label for period, _ in series],
+            "charts": [
+                [
+                    {
+                        "label": KPIS_BY_KEY[key].label,
+                        "data": [s.kpis.get(key) if s else None for _, s in series],
+                    }
+                    for key in keys
+                ]
+                for keys in CHARTS
+            ],
+        }
         context["jobs"] = selectors.kpi_snapshot_job_list(limit=3)
         return context
 

@@ -18,8 +18,12 @@ def test_dashboard_loads_without_console_errors(
     sign_in(page, browser_admin)
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Browser Co")).to_be_visible()
-    if page.locator(f"script[src='{CHART_JS}']").count():
-        page.wait_for_function("() => typeof window.Chart === 'function'")
+    page.wait_for_function("() => typeof window.Chart === 'function'")
+    # Every canvas on the dashboard carries a drawn chart.
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas')].map(c => Boolean(Chart.getChart(c)))"
+    )
+    assert drawn and all(drawn)
     screenshot(page, "dashboard")
     assert problems == []
     assert failed == []
