@@ -280,6 +280,53 @@ class SurveyCreateView(RoleRequiredMixin, View):
         )
 
 
+def _distribution_bars(survey: Survey, distribution: dict[str, int] | None) -> list[dict]:
+    """The customer distribution as bars: height relative to the most common answer."""
+    if not distribution:
+        return []
+    tallest = max(distribution.values()) or 1
+    bars = []
+    for value, count in distribution.items():
+        score = int(value)
+        if survey.kind == SurveyKind.NPS:
+            kind = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        else:
+            kind = "promoter" if score >= 4 else "detractor"
+        bars.append(
+            {"value": value, "count": count, "height": round(100 * count / tallest), "kind": kind}
+        )
+    return bars
+
+
+def _trend_bar(measure: str, row: dict) -> None:
+    """A month's bar: NPS (−100…100) grows left or right from the middle; CSAT from 0."""
+    if row["hidden"]:
+        return
+    if measure == "nps":
+        row["bar"] = {"width": abs(row["nps"]) / 2, "negative": row["nps"] < 0}
+    else:
+        row["bar"] = {"width": 100 * row["csat"], "negative": False}
+
+
+def _breakdown_view(results: dict, key: str) -> dict:
+    """Visible groups best first ("no lead" last), and the hidden ones folded into one line."""
+    measure = results["measure"]
+    rows = results.get(key) or []
+    visible = [row for row in rows if not row["hidden"]]
+    visible.sort(
+        key=lambda row: (
+            row["group"] in (selectors.NO_LEAD, selectors.NO_VALUE),
+            -(row[measure] or 0),
+            row["group"],
+        )
+    )
+    return {
+        "visible": visible,
+        "hidden": [row["group"] for row in rows if row["hidden"]],
+        "note": selectors.hidden_note(results["threshold"]),
+    }
+
+
 class SurveyDetailView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
@@ -290,6 +337,21 @@ class SurveyDetailView(RoleRequiredMixin, View):
         team = request.GET.get("team") or None
         results = selectors.survey_results(survey, team=team)
         is_admin = request.user.is_workspace_admin
+        customer_views = {}
+        if survey.is_customer_survey:
+            for row in results.get("trend") or []:
+                _trend_bar(results["measure"], row)
+            customer_views = {
+                "distribution_bars": _distribution_bars(survey, results.get("distribution")),
+                "breakdowns": [
+                    (title, _breakdown_view(results, key))
+                    for title, key in (
+                        ("By lead source", "by_source"),
+                        ("By campaign", "by_campaign"),
+                        ("By owner", "by_owner"),
+                    )
+                ],
+            }
         return render(
             request,
             "surveys/detail.html",
@@ -306,6 +368,7 @@ class SurveyDetailView(RoleRequiredMixin, View):
                 ),
                 "public_url": site_url(request) + f"/surveys/p/{survey.public_id}/",
                 "my_answer_token": selectors.pending_invitation_link(survey, request.user),
+                **customer_views,
             },
         )
 
