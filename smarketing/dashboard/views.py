@@ -1,12 +1,16 @@
+from decimal import Decimal
 
-from django.utils import timezone
+from django import forms
 from django.views.generic import TemplateView
 
 from smarketing.accounts.models import Role
-from smarketing.core.periods import Grain, PeriodError, period_containing
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.periods import Grain, Period, PeriodError, period_containing
 from smarketing.core.permissions import RoleRequiredMixin
 from smarketing.kpis import selectors
 from smarketing.kpis.definitions import KPIS_BY_KEY
+from smarketing.kpis.planner import STEPS
+from smarketing.kpis.targets import target_met
 
 # The figures on the home page, in order; charts plot the monthly series of the first ones.
 HEADLINE_KPIS = (
@@ -21,30 +25,87 @@ HEADLINE_KPIS = (
 )
 CHARTS = (("leads", "mqls", "sqls"), ("revenue", "pipeline_created"), ("mql_to_sql_rate",))
 MONTHS_SHOWN = 12
+# Anomalies of the shown month and the two before it; the strongest few are listed.
+ANOMALY_MONTHS = 3
+ANOMALIES_SHOWN = 6
+# Coefficient of variation below which a rate reads as steady, and above which as unstable.
+STEADY_BELOW, UNSTABLE_ABOVE = 0.10, 0.25
+
+
+def _months_back(last: Period, count: int) -> Period:
+    first = last
+    for _ in range(count - 1):
+        first = first.previous()
+    return first
+
+
+def _targets(values: dict | None) -> list[dict]:
+    """Every target of the workspace with the value it is judged on and whether it is met."""
+    return [
+        {
+            "key": key,
+            "comparator": target.comparator,
+            "target": target.target,
+            "value": selectors.kpi_value(values, key),
+            "met": target_met(selectors.kpi_value(values, key), target.comparator, target.target),
+        }
+        for key, target in sorted(selectors.kpi_target_map().items())
+    ]
+
+
+def _stability_verdict(cv: float | None) -> str:
+    if cv is None:
+        return "not enough data"
+    if cv < STEADY_BELOW:
+        return "steady"
+    return "variable" if cv <= UNSTABLE_ABOVE else "unstable"
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
-    """The dashboard: figures of the latest month and 12 months of charts, from snapshots only."""
+    """The dashboard: the latest complete month with data, its change against the month before,
+    anomalies, stability, targets and 12 complete months of charts; from snapshots only."""
 
     minimum_role = Role.VIEWER
     template_name = "dashboard/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = selectors.kpi_period_parse(timezone.now().date().isoformat()[:7])
-        last = period_containing(Grain.MONTH, today.first_day, today.time_zone)
-        first = last
-        for _ in range(MONTHS_SHOWN - 1):
-            first = first.previous()
-        series = selectors.kpi_snapshot_series(grain=Grain.MONTH, first=first, last=last)
-        computed = [(period, snapshot) for period, snapshot in series if snapshot]
-        latest = computed[-1] if computed else None
-        context["latest_period"] = latest[0] if latest else None
-        context["latest"] = latest[1] if latest else None
-        context["headline"] = [
-            {"label": KPIS_BY_KEY[key].label, "value": latest[1].kpis.get(key) if latest else None}
-            for key in HEADLINE_KPIS
-        ]
+        default = selectors.kpi_month_default()
+        month = default.month
+        first = _months_back(month, MONTHS_SHOWN)
+        series = selectors.kpi_snapshot_series(grain=Grain.MONTH, first=first, last=month)
+        # The charted months end with the shown one; the one before it is the comparison.
+        previous_snapshot, snapshot = series[-2][1], series[-1][1]
+        values = snapshot.kpis if snapshot else None
+        previous_values = previous_snapshot.kpis if previous_snapshot else None
+        targets = _targets(values)
+        targets_by_key = {target["key"]: target for target in targets}
+        context.update(
+            currency=workspace_settings_get().currency,
+            month=month,
+            previous_month=month.previous(),
+            current_month=default.current,
+            has_data=default.has_data,
+            snapshot=snapshot,
+            headline=[
+                {
+                    "key": key,
+                    "label": KPIS_BY_KEY[key].label,
+                    "value": selectors.kpi_value(values, key),
+                    "previous": selectors.kpi_value(previous_values, key),
+                    "target": targets_by_key.get(key),
+                }
+                for key in HEADLINE_KPIS
+            ],
+            targets=targets,
+            anomalies=self._anomalies(month),
+            stability=[
+                {**item, "verdict": _stability_verdict(item["coefficient_of_variation"])}
+                for item in selectors.kpi_stability_list(last_month=month)
+                if item["coefficient_of_variation"] is not None
+            ],
+            jobs=selectors.kpi_snapshot_job_list(limit=3),
+        )
         # A plain dict: the template's json_script filter does the (safe) encoding once.
         context["charts_json"] = {
             "labels": [period.label for period, _ in series],
@@ -59,8 +120,15 @@ class HomeView(RoleRequiredMixin, TemplateView):
                 for keys in CHARTS
             ],
         }
-        context["jobs"] = selectors.kpi_snapshot_job_list(limit=3)
         return context
+
+    @staticmethod
+    def _anomalies(month: Period) -> list[dict]:
+        found = selectors.kpi_anomaly_list(
+            grain=Grain.MONTH, first=_months_back(month, ANOMALY_MONTHS), last=month
+        )
+        found.sort(key=lambda item: (-abs(item["robust_z"]), item["period"], item["kpi"]))
+        return found[:ANOMALIES_SHOWN]
 
 
 class KpiPeriodView(RoleRequiredMixin, TemplateView):
@@ -71,8 +139,14 @@ class KpiPeriodView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        text = self.request.GET.get("period") or timezone.now().date().isoformat()[:7]
+        context["currency"] = workspace_settings_get().currency
+        text = (self.request.GET.get("period") or "").strip()
+        default = None
+        if not text:
+            default = selectors.kpi_month_default()
+            text = default.month.label
         context["period_text"] = text
+        context["default"] = default
         try:
             period = selectors.kpi_period_parse(text)
         except PeriodError as error:
@@ -80,18 +154,114 @@ class KpiPeriodView(RoleRequiredMixin, TemplateView):
             return context
         snapshot = selectors.kpi_snapshot_for_period(period)
         context["period"] = period
+        context["complete"] = selectors.kpi_period_is_complete(period)
+        if period.grain is not Grain.CUSTOM:
+            context["previous_label"] = period.previous().label
+            context["next_label"] = period.next().label
         context["snapshot"] = snapshot
         if snapshot:
+            targets = selectors.kpi_target_map()
             sources = list(snapshot.by_source)
             context["sources"] = sources
-            context["rows"] = [
-                {
-                    "key": key,
-                    "label": KPIS_BY_KEY[key.partition(".")[0]].label
-                    + (f" · {key.partition('.')[2]}" if "." in key else ""),
-                    "total": selectors.kpi_value(snapshot.kpis, key),
-                    "by_source": [selectors.kpi_value(snapshot.by_source[s], key) for s in sources],
-                }
-                for key in selectors.SCALAR_KPI_KEYS
-            ]
+            rows = []
+            for key in selectors.SCALAR_KPI_KEYS:
+                total = selectors.kpi_value(snapshot.kpis, key)
+                target = targets.get(key)
+                rows.append(
+                    {
+                        "key": key,
+                        "total": total,
+                        "target": target,
+                        "met": target_met(total, target.comparator, target.target)
+                        if target
+                        else None,
+                        "by_source": [
+                            selectors.kpi_value(snapshot.by_source[s], key) for s in sources
+                        ],
+                    }
+                )
+            context["rows"] = rows
         return context
+
+
+class PlannerForm(forms.Form):
+    revenue = forms.DecimalField(
+        label="Revenue target", min_value=Decimal("0.01"), max_digits=20, decimal_places=2
+    )
+    period = forms.CharField(
+        label="Period (year, quarter or month)", help_text="e.g. 2026-Q3, 2026-09 or 2026"
+    )
+
+
+# What each planner figure is called on the page.
+PLAN_FIGURES = {
+    "won_deals": "Won deals",
+    "deals": "Deals closed (won or lost)",
+    "opportunities": "Opportunities",
+    "sqls": "SQLs",
+    "mqls": "MQLs",
+    "leads": "Leads",
+    "sessions": "Sessions",
+}
+
+
+class PlannerView(RoleRequiredMixin, TemplateView):
+    """The goal planner: from a revenue target back to the funnel volumes needed per month."""
+
+    minimum_role = Role.VIEWER
+    template_name = "kpis/planner.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["currency"] = workspace_settings_get().currency
+        if "revenue" not in self.request.GET:
+            # The quarter in progress: its trailing 12 months are complete months.
+            current = selectors.kpi_month_default().current
+            quarter = period_containing(Grain.QUARTER, current.first_day, current.time_zone)
+            context["form"] = PlannerForm(initial={"period": quarter.label})
+            return context
+        form = PlannerForm(self.request.GET)
+        context["form"] = form
+        if not form.is_valid():
+            return context
+        try:
+            period = selectors.kpi_period_parse(form.cleaned_data["period"])
+            plan = selectors.funnel_plan_get(revenue=form.cleaned_data["revenue"], period=period)
+        except PeriodError as error:
+            form.add_error("period", str(error))
+            return context
+        context["plan"] = plan
+        context["plan_messages"] = _plan_messages(plan)
+        context["rows"] = [
+            {
+                "figure": figure,
+                "label": PLAN_FIGURES[figure],
+                "total": plan["figures"][figure],
+                "per_month": plan["per_month"][figure],
+                "base": PLAN_FIGURES.get(base, "Revenue target"),
+                "rate_key": rate_key,
+                "rate": plan["rates"].get(rate_key),
+            }
+            for figure, base, rate_key in STEPS
+        ]
+        return context
+
+
+def _plan_messages(plan: dict) -> list[str]:
+    """A sentence per missing or zero rate, naming the figures it leaves unknown."""
+    messages = []
+    months = "the 12 months before " + plan["period"]["label"]
+    for figure, _, rate_key in STEPS:
+        rate = plan["rates"].get(rate_key)
+        if rate is not None and rate != 0:
+            continue
+        state = "could not be measured (no data)" if rate is None else "was 0"
+        unknown = [
+            PLAN_FIGURES[name].lower() for name, value in plan["figures"].items() if value is None
+        ]
+        label = KPIS_BY_KEY[rate_key].label
+        messages.append(
+            f"{label} {state} in {months}, so {PLAN_FIGURES[figure].lower()} cannot be worked"
+            f" out. Unknown figures: {', '.join(unknown)}."
+        )
+    return messages

@@ -410,6 +410,20 @@ KPIS_BY_KEY = {kpi.key: kpi for kpi in KPIS}
 KPI_KEYS = tuple(KPIS_BY_KEY)
 # Fractions of [0, 1] (or beyond, for traffic ratios): anomalies and stability apply to them.
 RATE_KEYS = tuple(kpi.key for kpi in KPIS if kpi.unit is Unit.RATE)
+# KPIs where a fall is good news (pages colour changes by it); every other KPI is better higher.
+LOWER_IS_BETTER = frozenset(
+    {
+        "mql_rejection_rate",
+        "lost_deals",
+        "sales_cycle_days_mean",
+        "sales_cycle_days_median",
+        "stage_days_median",
+        "mql_response_hours_median",
+        "cost_per_lead",
+        "cost_per_mql",
+        "customer_acquisition_cost",
+    }
+)
 
 
 def kpis_compute(measures: Values) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from smarketing.configuration.models import DEFAULT_SALES_CHANNELS, OwningTeam
+from smarketing.configuration.models import DEFAULT_SALES_CHANNELS, KpiTarget, OwningTeam
 from smarketing.configuration.selectors import channel_ownership_overrides, workspace_settings_get
 from smarketing.core.periods import (
     SNAPSHOT_GRAINS,
@@ -398,6 +399,57 @@ def kpi_stability_list(*, last_month: Period) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# How far back the default month looks for data before settling for the last complete month.
+DEFAULT_MONTH_LOOKBACK = 36
+
+
+@dataclass(frozen=True)
+class DefaultMonth:
+    """The month pages show when none is asked for, and the month in progress."""
+
+    month: Period
+    current: Period
+    # False when no complete month has data yet (then `month` is simply last month).
+    has_data: bool
+
+
+def snapshot_has_data(kpis: dict[str, Any]) -> bool:
+    """Whether a snapshot counted anything: a lead, deal, session, activity, spend…"""
+    return any(kpis.get(kpi.key) for kpi in KPIS if kpi.unit is Unit.COUNT or kpi.key == "spend")
+
+
+def kpi_month_default(*, now: datetime | None = None) -> DefaultMonth:
+    """The latest *complete* month whose snapshot has data, else the last complete month.
+
+    The month in progress is never the default: its figures are partial (often all zero early
+    in the month), which reads as a collapse rather than as "not yet".
+    """
+    time_zone = ZoneInfo(workspace_settings_get().time_zone)
+    today = (now or timezone.now()).astimezone(time_zone).date()
+    current = period_containing(Grain.MONTH, today, time_zone)
+    last_complete = current.previous()
+    earliest = last_complete
+    for _ in range(DEFAULT_MONTH_LOOKBACK - 1):
+        earliest = earliest.previous()
+    snapshots = KpiSnapshot.objects.filter(
+        grain=Grain.MONTH, period_start__gte=earliest.start, period_start__lt=current.start
+    ).order_by("-period_start")
+    for start, kpis in snapshots.values_list("period_start", "kpis"):
+        if snapshot_has_data(kpis):
+            month = period_containing(Grain.MONTH, start.astimezone(time_zone).date(), time_zone)
+            return DefaultMonth(month=month, current=current, has_data=True)
+    return DefaultMonth(month=last_complete, current=current, has_data=False)
+
+
+def kpi_period_is_complete(period: Period, *, now: datetime | None = None) -> bool:
+    return period.end <= (now or timezone.now())
+
+
+def kpi_target_map() -> dict[str, KpiTarget]:
+    """The workspace's KPI targets by KPI key."""
+    return {target.kpi: target for target in KpiTarget.objects.all()}
 
 
 def kpi_snapshot_job_list(limit: int = 20) -> list[KpiSnapshotJob]:

@@ -2,8 +2,11 @@
 
 from django.urls import path
 
-from smarketing.dashboard.views import KpiPeriodView
+from smarketing.dashboard.views import KpiPeriodView, PlannerView
 
 app_name = "kpis"
 
-urlpatterns = [path("", KpiPeriodView.as_view(), name="period")]
+urlpatterns = [
+    path("", KpiPeriodView.as_view(), name="period"),
+    path("planner/", PlannerView.as_view(), name="planner"),
+]
