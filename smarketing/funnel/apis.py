@@ -13,6 +13,7 @@ from . import selectors, services
 from .importers.kinds import KINDS
 from .importers.mappings import FORMATS
 from .importers.pipeline import import_max_bytes
+from .importers.reading import megabytes
 from .models import ColumnMapping, ImportJob
 
 
@@ -79,11 +80,7 @@ class ImportJobListApi(APIView):
     def initial(self, request, *args, **kwargs):
         if request.method == "POST" and upload_too_large(request):
             raise serializers.ValidationError(
-                {
-                    "file": [
-                        f"The file is larger than the limit of {import_max_bytes() / 1e6:.0f} MB."
-                    ]
-                }
+                {"file": [f"The file is larger than the limit of {megabytes(import_max_bytes())}."]}
             )
         super().initial(request, *args, **kwargs)
 

@@ -198,6 +198,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the stale-job check sent its task again (its message was lost or its worker died).
+    requeued_at = models.DateTimeField(null=True, blank=True)
     # Progress, written from a separate connection while the import transaction is open.
     percent = models.PositiveSmallIntegerField(default=0)
     rows_read = models.BigIntegerField(default=0)

@@ -6,17 +6,25 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from .importers.kinds import KINDS
 from .importers.mappings import CRM_SOURCES, FORMATS
-from .importers.pipeline import current_schema, import_job_execute, import_max_bytes
+from .importers.pipeline import (
+    current_schema,
+    import_job_execute,
+    import_lock_try,
+    import_max_bytes,
+)
+from .importers.reading import size_over_limit
 from .models import ColumnMapping, ImportJob, ImportProblem, ImportStatus, ProblemSeverity
 
 logger = logging.getLogger(__name__)
@@ -73,10 +81,8 @@ def import_job_create(
     if size == 0:
         raise ValidationError("The file is empty.")
     if size > import_max_bytes():
-        raise ValidationError(
-            f"The file is {size / 1e6:.1f} MB, more than the limit of "
-            f"{import_max_bytes() / 1e6:.0f} MB."
-        )
+        reason = size_over_limit(size, import_max_bytes())
+        raise ValidationError(f"{reason[0].upper()}{reason[1:]}.")
     sha256 = _file_digest(file)
     previous = ImportJob.objects.filter(sha256=sha256, skip_invalid=skip_invalid).exclude(
         status=ImportStatus.FAILED
@@ -101,9 +107,7 @@ def import_job_create(
             created_by=created_by,
         )
         if enqueue:
-            from .tasks import import_job_run_task
-
-            transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+            _enqueue_run(job.pk)
     return ImportAccepted(job=job, created=True)
 
 
@@ -132,6 +136,72 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             )
         job.refresh_from_db()
         return job
+
+
+def import_stale_seconds() -> int:
+    return int(getattr(settings, "FUNNEL_IMPORT_STALE_SECONDS", 15 * 60))
+
+
+STALE_MESSAGE = (
+    "no worker finished this import (it was lost, e.g. when the queue restarted) and nothing "
+    "was stored; upload the file again"
+)
+
+
+@dataclass(frozen=True)
+class StaleImports:
+    requeued: list[int]
+    failed: list[int]
+
+
+def _enqueue_run(job_id: int) -> None:
+    from .tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.delay(job_id))
+
+
+def import_jobs_stale_recover(*, now: datetime | None = None) -> StaleImports:
+    """Requeue, then give up on, imports left queued or running with nothing running them.
+
+    Acks-late redelivers the task of a worker that died, but a message the broker lost never
+    comes back: its job would say "queued" or "running" forever. When no import is running in
+    the current workspace (its import lock is free), a job that has shown no sign of life
+    (queued, started or requeued) for `FUNNEL_IMPORT_STALE_SECONDS` is sent again once; if
+    that one is lost too, it is marked failed with a problem that says what to do. Idempotent:
+    the task is a no-op for a finished job, and repeated checks change nothing more.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=import_stale_seconds())
+    requeued: list[int] = []
+    failed: list[int] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not import_lock_try(cursor):
+            return StaleImports(requeued, failed)  # an import is running here: not stale
+        jobs = ImportJob.objects.select_for_update().filter(
+            status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+        )
+        for job in jobs:
+            seen = max(t for t in (job.created_at, job.started_at, job.requeued_at) if t)
+            if seen > cutoff:
+                continue
+            if job.requeued_at is None:
+                ImportJob.objects.filter(pk=job.pk).update(
+                    status=ImportStatus.QUEUED, requeued_at=now, percent=0
+                )
+                _enqueue_run(job.pk)
+                requeued.append(job.pk)
+                continue
+            job.problems.all().delete()
+            ImportProblem.objects.create(
+                job=job, severity=ProblemSeverity.ERROR, row_number=0, message=STALE_MESSAGE
+            )
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.FAILED, finished_at=now, error_count=1, percent=0
+            )
+            failed.append(job.pk)
+    if requeued or failed:
+        logger.warning("stale imports: requeued %s, failed %s", requeued, failed)
+    return StaleImports(requeued, failed)
 
 
 def import_completed_hooks(*, job: ImportJob) -> None:

@@ -1,5 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
+from django_tenants.utils import schema_context
+
+from tenants.models import Workspace
 
 from . import services
 
@@ -19,3 +22,30 @@ def import_job_run_task(self, job_id: int) -> str | None:
     """
     job = services.import_job_run(job_id=job_id)
     return None if job is None else job.status
+
+
+@shared_task(
+    bind=True,
+    name="funnel.import_jobs_stale",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def import_jobs_stale_task(self) -> dict:
+    """Requeue or fail the current workspace's imports that nothing is running (idempotent)."""
+    stale = services.import_jobs_stale_recover()
+    return {"requeued": stale.requeued, "failed": stale.failed}
+
+
+@shared_task(name="funnel.import_jobs_stale_all")
+def import_jobs_stale_all_task() -> int:
+    """Public task for beat: queue every active workspace's stale-import check in its schema."""
+    workspaces = Workspace.objects.filter(is_active=True, is_template=False).exclude(
+        schema_name="public"
+    )
+    count = 0
+    for workspace in workspaces:
+        with schema_context(workspace.schema_name):
+            import_jobs_stale_task.delay()
+        count += 1
+    return count

@@ -2,7 +2,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from smarketing.accounts.models import Role
 from smarketing.core.permissions import RoleRequiredMixin
@@ -13,24 +15,33 @@ from .forms import ColumnMappingForm, ImportForm
 from .importers.kinds import KINDS
 from .importers.mappings import FORMATS
 from .importers.pipeline import import_max_bytes
+from .importers.reading import megabytes
 from .models import ColumnMapping
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class ImportListView(RoleRequiredMixin, View):
-    """Upload a file (members and admins) and the import history (everyone)."""
+    """Upload a file (members and admins) and the import history (everyone).
+
+    CSRF is checked in `_upload`, after the size limit: CsrfViewMiddleware reads the whole
+    multipart body to find its token, so it would store an oversized upload in a temporary file
+    before the limit could refuse it.
+    """
 
     minimum_role = Role.VIEWER
 
-    def get(self, request, form: ImportForm | None = None, status: int = 200):
+    def get(self, request, form: ImportForm | None = None, status: int = 200, error: str = ""):
         return render(
             request,
             "funnel/imports.html",
             {
                 "form": form or ImportForm(),
+                "upload_error": error,
                 "jobs": selectors.import_job_list()[:100],
                 "can_upload": request.user.has_role(Role.MEMBER),
                 "kinds": list(KINDS),
-                "max_megabytes": import_max_bytes() // 1_000_000,
+                "max_bytes": import_max_bytes(),
+                "max_size": megabytes(import_max_bytes()),
             },
             status=status,
         )
@@ -39,9 +50,13 @@ class ImportListView(RoleRequiredMixin, View):
         if not request.user.has_role(Role.MEMBER):
             raise Http404
         if upload_too_large(request):
-            form = ImportForm()
-            form.add_error(None, f"The file is larger than {import_max_bytes() / 1e6:.0f} MB.")
-            return self.get(request, form=form, status=400)
+            # Refused on the declared length: nothing of the body has been read or stored.
+            error = f"The file is larger than the limit of {megabytes(import_max_bytes())}."
+            return self.get(request, status=413, error=error)
+        return self._upload(request)
+
+    @method_decorator(csrf_protect)
+    def _upload(self, request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]

@@ -146,8 +146,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Uploaded import files larger than this are refused before they are read (bytes).
+# Uploaded import files larger than this are refused before they are read (bytes; the default
+# is 200 MB, and pages and messages count MB as 2^20 bytes, so it reads "200 MB").
 FUNNEL_IMPORT_MAX_BYTES = int(os.environ.get("FUNNEL_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# An import queued or running this long with no import running in its workspace is requeued once,
+# then failed (its task message was lost); checked every 5 minutes by beat.
+FUNNEL_IMPORT_STALE_SECONDS = int(os.environ.get("FUNNEL_IMPORT_STALE_SECONDS", "900"))
 
 # --- Cache -------------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
@@ -187,6 +191,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys-periodic": {"task": "surveys.periodic_all", "schedule": 15 * 60.0},
     # Recomputes the KPI snapshots of the trailing 18 months in every workspace, at night (UTC).
     "kpis-nightly": {"task": "kpis.snapshot_nightly", "schedule": crontab(hour=2, minute=30)},
+    # Requeues (once), then fails, imports left queued/running with no worker on them.
+    "funnel-stale-imports": {"task": "funnel.import_jobs_stale_all", "schedule": 5 * 60.0},
 }
 
 # --- Email -------------------------------------------------------------------------------------

@@ -41,6 +41,25 @@ def current_schema() -> str:
     return connection.schema_name  # type: ignore[attr-defined]
 
 
+def _import_lock_key() -> str:
+    return f"funnel_import:{current_schema()}"
+
+
+def import_lock_take(cursor) -> None:
+    """Wait for this workspace's import lock, held until the transaction ends.
+
+    A running import holds it for its whole transaction, so it also says whether an import is
+    running in the workspace right now (see `import_lock_try`).
+    """
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_import_lock_key()])
+
+
+def import_lock_try(cursor) -> bool:
+    """Take this workspace's import lock if no import holds it (until the transaction ends)."""
+    cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_import_lock_key()])
+    return bool(cursor.fetchone()[0])
+
+
 def import_max_bytes() -> int:
     return int(getattr(settings, "FUNNEL_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
 
@@ -229,15 +248,19 @@ def import_job_execute(job: ImportJob) -> ImportJob:
     """Run `job` in the current workspace schema; idempotent (a finished job is left alone)."""
     if job.is_finished:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
-    )
+    started = ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    if not started:
+        # Finished (or given up as stale) since it was read: a late redelivery does nothing.
+        job.refresh_from_db()
+        return job
     job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
     progress = ProgressReporter(job.pk, current_schema())
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # One import at a time per workspace: concurrent upserts could deadlock.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('funnel_import'))")
+            import_lock_take(cursor)
             current = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True)
             if current.first() != ImportStatus.RUNNING:
                 return job  # another delivery of this task finished it meanwhile

@@ -18,6 +18,24 @@ SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = ",;\t"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# "MB" on every page and in every message means 2^20 bytes, the unit of the limit's default
+# (FUNNEL_IMPORT_MAX_BYTES = 200 MB = 209,715,200 bytes), so the limit reads "200 MB" everywhere.
+MEGABYTE = 1024 * 1024
+
+
+def megabytes(size: int) -> str:
+    """A size in bytes as people read it: "200 MB", "2.5 MB", "12 KB" (MB = 2^20 bytes)."""
+    value = size / MEGABYTE
+    if value >= 10:
+        return f"{value:,.0f} MB"
+    if value >= 0.1:
+        return f"{value:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024)):,} KB"
+
+
+def size_over_limit(size: int, max_bytes: int) -> str:
+    """Why an upload of `size` bytes is refused, e.g. "the file is 250.0 MB, more than …"."""
+    return f"the file is {size / MEGABYTE:,.1f} MB, more than the limit of {megabytes(max_bytes)}"
 
 
 class UnreadableFile(Exception):
@@ -68,9 +86,7 @@ def file_inspect(path: str | os.PathLike, *, max_bytes: int) -> FileShape:
     if size == 0:
         raise UnreadableFile("the file is empty")
     if size > max_bytes:
-        raise UnreadableFile(
-            f"the file is {size / 1e6:.1f} MB, more than the limit of {max_bytes / 1e6:.0f} MB"
-        )
+        raise UnreadableFile(size_over_limit(size, max_bytes))
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if sample.startswith(b"PK\x03\x04"):
