@@ -184,6 +184,7 @@ class KpiSnapshotJobOutputSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "import_id",
+            "import_ids",
             "range_start",
             "range_end",
             "periods_total",

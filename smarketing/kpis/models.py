@@ -47,6 +47,8 @@ class KpiSnapshotJob(models.Model):
     """One refresh of the snapshots overlapping `[range_start, range_end)` and every later one."""
 
     import_id = models.BigIntegerField(null=True, blank=True)
+    # Every import this job recomputes for: later imports widen a job still queued (coalescing).
+    import_ids = models.JSONField(default=list)
     range_start = models.DateTimeField()
     range_end = models.DateTimeField()
     status = models.CharField(max_length=9, choices=JobStatus.choices, default=JobStatus.QUEUED)

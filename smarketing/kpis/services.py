@@ -22,26 +22,57 @@ logger = logging.getLogger(__name__)
 NIGHTLY_MONTHS = 18
 
 
+# A queued job younger than this absorbs new refresh requests; an older one may have lost its
+# task message, so a fresh job (with its own message) is safer than widening it.
+COALESCE_WITHIN = timedelta(minutes=10)
+
+
 def kpi_snapshot_refresh_enqueue(
     *, import_id: int | None, start: datetime, end: datetime
 ) -> KpiSnapshotJob:
     """Queue a refresh of every snapshot that data dated in `[start, end)` can change.
 
-    Called by the importer after a successful import, inside its transaction: the task is sent
-    only once that transaction commits. `start`/`end` must cover every date (old and new) of the
-    rows the import changed. Besides the periods overlapping that range, every later period up to
-    today is refreshed, because lifetime value and open deals look back over all history.
+    Called by the importer after a successful import: the task is sent only once the enqueuing
+    transaction commits. `start`/`end` must cover every date (old and new) of the rows the
+    import changed. Besides the periods overlapping that range, every later period up to today
+    is refreshed, because lifetime value and open deals look back over all history.
+
+    Coalescing: when a job of this workspace is still queued (not started), it is widened to
+    cover this range too and returned, and no second task is sent; importing six files in a row
+    then costs one refresh, not six. The job row is locked, so a worker starting that job
+    waits for the widening to commit and then reads the widened range (see
+    `kpi_snapshot_refresh`).
     """
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError("start and end must be timezone-aware")
     if end < start:
         raise ValidationError("end must not be before start")
-    job = KpiSnapshotJob.objects.create(
-        import_id=import_id,
-        range_start=start,
-        range_end=max(end, start + timedelta(microseconds=1)),
-    )
-    transaction.on_commit(lambda: _send(job.pk))
+    end = max(end, start + timedelta(microseconds=1))
+    with transaction.atomic():
+        pending = (
+            KpiSnapshotJob.objects.select_for_update()
+            .filter(
+                status=JobStatus.QUEUED,
+                started_at__isnull=True,
+                created_at__gte=timezone.now() - COALESCE_WITHIN,
+            )
+            .order_by("created_at")
+            .first()
+        )
+        if pending is not None:
+            pending.range_start = min(pending.range_start, start)
+            pending.range_end = max(pending.range_end, end)
+            if import_id is not None and import_id not in pending.import_ids:
+                pending.import_ids = [*pending.import_ids, import_id]
+            pending.save(update_fields=["range_start", "range_end", "import_ids"])
+            return pending
+        job = KpiSnapshotJob.objects.create(
+            import_id=import_id,
+            import_ids=[] if import_id is None else [import_id],
+            range_start=start,
+            range_end=end,
+        )
+        transaction.on_commit(lambda: _send(job.pk))
     return job
 
 
@@ -91,8 +122,15 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
     Safe to re-run: a snapshot whose values, version and imports are unchanged is left as it is,
     and a failure before the final transaction leaves every previous snapshot intact.
     """
-    job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
-    job.periods_done = job.snapshots_changed = 0
+    with transaction.atomic():
+        # Claim the job under its row lock: an enqueue widening it right now commits first, and
+        # once it is RUNNING no later enqueue widens it (they queue a job of their own).
+        claimed = KpiSnapshotJob.objects.select_for_update().get(pk=job.pk)
+        job.range_start, job.range_end = claimed.range_start, claimed.range_end
+        job.import_ids = claimed.import_ids
+        job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
+        job.periods_done = job.snapshots_changed = 0
+        job.save()
     context = selectors.kpi_context_get()
     periods = kpi_snapshot_periods(
         start=job.range_start,
@@ -109,8 +147,9 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
             if index % 10 == 0 or index == len(periods):
                 job.periods_done = index
                 job.save(update_fields=["periods_done"])
+        import_ids = set(job.import_ids) | ({job.import_id} if job.import_id else set())
         job.snapshots_changed = _snapshots_replace(
-            computed=computed, import_id=job.import_id, context=context
+            computed=computed, import_ids=import_ids, context=context
         )
     except Exception as error:
         job.status, job.error, job.finished_at = JobStatus.FAILED, repr(error), timezone.now()
@@ -126,7 +165,7 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
 def _snapshots_replace(
     *,
     computed: list[tuple[Period, dict[str, Any]]],
-    import_id: int | None,
+    import_ids: set[int],
     context: selectors.KpiContext,
 ) -> int:
     """Write the computed snapshots atomically; returns how many changed."""
@@ -138,14 +177,11 @@ def _snapshots_replace(
     now, changed = timezone.now(), 0
     for period, values in computed:
         snapshot = existing.get((str(period.grain), period.start))
-        import_ids = set(snapshot.import_ids) if snapshot else set()
-        if import_id is not None:
-            import_ids.add(import_id)
         fields = {
             **values,
             "label": period.label,
             "period_end": period.end,
-            "import_ids": sorted(import_ids),
+            "import_ids": sorted(set(snapshot.import_ids if snapshot else ()) | import_ids),
             "definitions_version": context.definitions_version,
         }
         if snapshot and all(getattr(snapshot, name) == value for name, value in fields.items()):

@@ -142,3 +142,74 @@ def test_snapshots_of_one_workspace_are_invisible_from_another(alpha, beta, froz
     with schema_context(beta.schema_name):
         assert not KpiSnapshot.objects.exists()
         assert not KpiSnapshotJob.objects.exists()
+
+
+# --- Coalescing: a queued job absorbs later refresh requests ------------------------------------
+
+
+def test_a_second_refresh_widens_the_queued_job_instead_of_queueing_another(
+    in_alpha, frozen_now, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = services.kpi_snapshot_refresh_enqueue(
+            import_id=1, start=at("2025-01-20"), end=at("2025-01-21")
+        )
+        second = services.kpi_snapshot_refresh_enqueue(
+            import_id=2, start=at("2025-01-06"), end=at("2025-01-07")
+        )
+        third = services.kpi_snapshot_refresh_enqueue(
+            import_id=2, start=at("2025-01-25"), end=at("2025-01-30")
+        )
+    assert second.pk == first.pk == third.pk
+    assert len(callbacks) == 1  # one task for the one job
+    job = KpiSnapshotJob.objects.get()
+    assert (job.range_start, job.range_end) == (at("2025-01-06"), at("2025-01-30"))
+    assert job.import_ids == [1, 2]
+
+
+def test_a_coalesced_job_refreshes_the_union_and_records_every_import(in_alpha, frozen_now):
+    lead(created_at="2025-01-06")
+    lead(created_at="2025-01-20")
+    services.kpi_snapshot_refresh_enqueue(import_id=1, start=at("2025-01-20"), end=at("2025-01-21"))
+    job = services.kpi_snapshot_refresh_enqueue(
+        import_id=2, start=at("2025-01-06"), end=at("2025-01-07")
+    )
+    # The worker holds the (stale) job object of the first request: it reads the widened range.
+    stale = KpiSnapshotJob.objects.get(pk=job.pk)
+    stale.range_start = at("2025-01-20")
+    done = services.kpi_snapshot_refresh(job=stale)
+    assert done.periods_total == 9  # weeks W02…W07, months 01–02, Q1 (from 6 January)
+    assert snapshot("month", "2025-01").kpis["leads"] == 2
+    assert snapshot("month", "2025-01").import_ids == [1, 2]
+    assert snapshot("week", "2025-W02").import_ids == [1, 2]
+
+
+def test_a_started_job_is_never_widened(in_alpha, frozen_now):
+    running = services.kpi_snapshot_refresh_enqueue(
+        import_id=1, start=at("2025-01-20"), end=at("2025-01-21")
+    )
+    KpiSnapshotJob.objects.filter(pk=running.pk).update(
+        status=JobStatus.RUNNING, started_at=datetime(2025, 2, 10, 12, tzinfo=UTC)
+    )
+    later = services.kpi_snapshot_refresh_enqueue(
+        import_id=2, start=at("2025-01-06"), end=at("2025-01-07")
+    )
+    assert later.pk != running.pk and later.import_ids == [2]
+    running.refresh_from_db()
+    assert running.range_start == at("2025-01-20") and running.import_ids == [1]
+
+
+def test_a_long_queued_job_is_not_widened(in_alpha, frozen_now):
+    """Its task message may be lost: a fresh job with its own message is safer."""
+    old = services.kpi_snapshot_refresh_enqueue(
+        import_id=1, start=at("2025-01-20"), end=at("2025-01-21")
+    )
+    KpiSnapshotJob.objects.filter(pk=old.pk).update(
+        created_at=datetime(2025, 2, 10, 11, 49, tzinfo=UTC)  # 11 minutes before "now"
+    )
+    assert (
+        services.kpi_snapshot_refresh_enqueue(
+            import_id=2, start=at("2025-01-06"), end=at("2025-01-07")
+        ).pk
+        != old.pk
+    )
