@@ -36,9 +36,10 @@ MAX_CUSTOMERS_PER_UPLOAD = 5000
 class SurveyLinkError(Exception):
     """A personal link that cannot be answered: `state` is "not_found", "used" or "closed"."""
 
-    def __init__(self, state: str):
+    def __init__(self, state: str, survey: "Survey | None" = None):
         super().__init__(state)
         self.state = state
+        self.survey = survey  # known for a used or closed link: its page names the survey
 
 
 def today() -> date:
@@ -339,9 +340,9 @@ def invitee_for_token(token: str) -> Invitee:
     if invitee is None:
         raise SurveyLinkError("not_found")
     if not _is_answerable(invitee.survey):
-        raise SurveyLinkError("closed")
+        raise SurveyLinkError("closed", invitee.survey)
     if invitee.responded:
-        raise SurveyLinkError("used")
+        raise SurveyLinkError("used", invitee.survey)
     return invitee
 
 

@@ -33,10 +33,16 @@ def form_started_token(at: float | None = None) -> str:
     return signing.dumps(at if at is not None else time.time(), salt=FORM_STARTED_SALT)
 
 
-def _too_fast(request) -> bool:
+def _form_started_at(request) -> float | None:
     try:
-        started = float(signing.loads(request.POST.get("started", ""), salt=FORM_STARTED_SALT))
+        return float(signing.loads(request.POST.get("started", ""), salt=FORM_STARTED_SALT))
     except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+def _too_fast(request) -> bool:
+    started = _form_started_at(request)
+    if started is None:
         return True
     return time.time() - started < getattr(settings, "SURVEY_MIN_FILL_SECONDS", 3)
 
@@ -99,19 +105,33 @@ def _answer_input(request, survey: Survey) -> dict:
 
 
 def _answer_page(request, survey: Survey, *, error: str = "", status: int = 200):
+    """The answer form; after a refused send it keeps what the person chose and wrote, and
+    the time the form was first shown (so the minimum fill time never bounces them twice)."""
     low, high = survey.scale
+    posted = _answer_input(request, survey) if request.method == "POST" else {}
+    started_at = _form_started_at(request) if request.method == "POST" else None
+    values, comments = posted.get("values", {}), posted.get("comments", {})
     return render(
         request,
         "surveys/answer.html",
         {
             "survey": survey,
-            "statements": survey.statements.all(),
+            "statements": [
+                {
+                    "pk": s.pk,
+                    "text": s.text,
+                    "chosen": values.get(s.pk),
+                    "comment": comments.get(s.pk, ""),
+                }
+                for s in survey.statements.all()
+            ],
             "likert": list(zip(range(1, 6), LIKERT_LABELS, strict=True)),
             "scale": range(low, high + 1),
-            "started": form_started_token(),
+            "chosen_score": posted.get("score"),
+            "comment": posted.get("comment", ""),
+            "started": form_started_token(started_at),
             "honeypot": HONEYPOT_FIELD,
             "error": error,
-            "posted": request.POST if request.method == "POST" else {},
         },
         status=status,
     )
@@ -144,14 +164,14 @@ class AnswerView(View):
         try:
             invitee = services.invitee_for_token(token)
         except services.SurveyLinkError as error:
-            return _link_state(request, error.state)
+            return _link_state(request, error.state, error.survey)
         return _answer_page(request, invitee.survey)
 
     def post(self, request, token: str):
         try:
             survey = services.invitee_for_token(token).survey
         except services.SurveyLinkError as error:
-            return _link_state(request, error.state)
+            return _link_state(request, error.state, error.survey)
         failed = _guarded_submit(
             request,
             survey,
