@@ -248,20 +248,16 @@ class PlannerView(RoleRequiredMixin, TemplateView):
 
 
 def _plan_messages(plan: dict) -> list[str]:
-    """A sentence per missing or zero rate, naming the figures it leaves unknown."""
+    """A sentence per missing or zero rate, naming the figure it leaves unknown."""
     messages = []
-    months = "the 12 months before " + plan["period"]["label"]
     for figure, _, rate_key in STEPS:
         rate = plan["rates"].get(rate_key)
         if rate is not None and rate != 0:
             continue
         state = "could not be measured (no data)" if rate is None else "was 0"
-        unknown = [
-            PLAN_FIGURES[name].lower() for name, value in plan["figures"].items() if value is None
-        ]
-        label = KPIS_BY_KEY[rate_key].label
         messages.append(
-            f"{label} {state} in {months}, so {PLAN_FIGURES[figure].lower()} cannot be worked"
-            f" out. Unknown figures: {', '.join(unknown)}."
+            f"{KPIS_BY_KEY[rate_key].label} {state} in the 12 months before"
+            f" {plan['period']['label']}: {PLAN_FIGURES[figure]} cannot be worked out,"
+            " nor any figure below it."
         )
     return messages

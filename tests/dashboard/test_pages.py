@@ -190,8 +190,8 @@ def test_planner_says_which_rate_is_missing(alpha, bob_client):
     page = bob_client.get("/kpis/planner/?revenue=1000&period=2026-Q4")
     messages = page.context["plan_messages"]
     assert messages[0].startswith(
-        "Average deal size could not be measured (no data) in the 12 months before 2026-Q4,"
-        " so won deals cannot be worked out."
+        "Average deal size could not be measured (no data) in the 12 months before 2026-Q4:"
+        " Won deals cannot be worked out, nor any figure below it."
     )
     assert "Lead → MQL was 0 in the 12 months before 2026-Q4" in " ".join(messages)
     assert "missing" in page.content.decode()

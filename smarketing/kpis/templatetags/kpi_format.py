@@ -163,6 +163,8 @@ def kpi_change_parts(current: Any, previous: Any, key: str) -> tuple[str, str] |
 def kpi_change(current: Any, previous: Any, key: str, label: str = "") -> SafeString:
     """`▲ +12.3% vs 2026-09`, coloured by whether the change is good news; empty if undefined."""
     parts = kpi_change_parts(current, previous, key)
+    if parts is None and previous == 0 and current is not None:
+        return format_html('<span class="change">up from 0 in {}</span>', label or "before")
     if parts is None:
         suffix = f" with {label}" if label else ""
         return format_html('<span class="change">no comparison{}</span>', suffix)

@@ -1,0 +1,147 @@
+"""The dashboard, the KPI page and the goal planner as a person sees them, on a laptop and a
+phone: the latest complete month, figures formatted, wide tables scrolling inside their card."""
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from playwright.sync_api import Page, expect
+
+from smarketing.configuration.models import KpiTarget
+from smarketing.core.periods import Grain, period_containing
+from smarketing.kpis import services
+from tests.browser.conftest import add_person
+from tests.kpis.conftest import deal, lead
+
+PHONE = {"width": 390, "height": 844}
+# Long source names make the by-source table much wider than any card.
+SOURCES = [f"partner_channel_{name}" for name in "abcdefghijkl"]
+
+
+@pytest.fixture
+def kpi_workspace(workspace_factory):
+    """A workspace of its own with two complete months of data before the month in progress
+    (which has none), snapshots computed, a target, and an admin."""
+    workspace = workspace_factory(name="Kpi Pages Co")
+    utc = ZoneInfo("UTC")
+    current = period_containing(Grain.MONTH, timezone.now().date(), utc)
+    last, before = current.previous(), current.previous().previous()
+    with schema_context(workspace.schema_name):
+        for index, source in enumerate(SOURCES):
+            day = last.first_day + timedelta(days=index % 20)
+            lead(created_at=f"{day}T10:00", source=source, mql_at=f"{day}T12:00")
+            lead(created_at=f"{before.first_day + timedelta(days=3)}T10:00", source=source)
+        deal(
+            status="won",
+            amount="22285.20",
+            created_at=f"{before.first_day}T09:00",
+            closed_at=f"{last.first_day + timedelta(days=5)}T09:00",
+        )
+        KpiTarget.objects.create(kpi="leads", comparator=">=", target=100)
+        job = services.kpi_snapshot_refresh_enqueue(
+            import_id=None, start=before.start, end=before.start + timedelta(days=1)
+        )
+        services.kpi_snapshot_refresh(job=job)
+    connection.set_schema_to_public()
+    person = add_person(workspace, "kim@kpis.test", "viewer")
+    return workspace, person, last, before, current
+
+
+def row(scope, header: str):
+    """The table row whose header cell starts with `header` (then maybe a detail line)."""
+    page = scope if isinstance(scope, Page) else scope.page  # `has` is matched inside the row
+    return scope.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=re.compile(rf"^{re.escape(header)}(\s|$)"))
+    )
+
+
+def no_horizontal_overflow(page: Page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= window.innerWidth"
+        " && [...document.querySelectorAll('.card')].every(c => c.scrollWidth <= c.clientWidth)"
+    )
+
+
+def test_dashboard_shows_last_complete_month_formatted_with_changes(
+    page, sign_in, screenshot, kpi_workspace
+):
+    workspace, person, last, before, current = kpi_workspace
+    sign_in(page, person, workspace)
+    expect(page.get_by_text(f"{last.label} · the latest complete month with data")).to_be_visible()
+    revenue = page.locator(".kpi", has_text="Revenue")
+    expect(revenue.locator(".value")).to_have_text("$22,285.20")
+    # Leads: 12 last month against 12 the month before.
+    leads = page.locator(".kpi", has_text="Leads")
+    expect(leads.locator(".value")).to_have_text("12")
+    expect(leads).to_contain_text(f"±0.0% vs {before.label}")
+    expect(leads).to_contain_text("target ≥ 100 · missed")
+    expect(page.locator(".kpi", has_text="MQL → SQL").locator(".value")).to_have_text("0.0%")
+    expect(page.get_by_role("link", name=f"{current.label} so far (month to date)")).to_be_visible()
+    page.wait_for_function("() => typeof window.Chart === 'function'")
+    labels = page.evaluate("() => Chart.getChart(document.getElementById('chart-0')).data.labels")
+    assert labels[-1] == last.label and len(labels) == 12 and current.label not in labels
+    assert no_horizontal_overflow(page)
+    screenshot(page, "kpi-dashboard")
+
+
+def test_kpi_page_table_scrolls_inside_its_card_with_the_kpi_column_kept(
+    page, sign_in, screenshot, kpi_workspace
+):
+    workspace, person, last, _, _ = kpi_workspace
+    sign_in(page, person, workspace)
+    page.get_by_role("link", name="KPIs", exact=True).click()
+    expect(page.get_by_role("heading", name=f"KPIs · {last.label}")).to_be_visible()
+    region = page.get_by_role("region", name=f"KPIs of {last.label} by source")
+    expect(row(region, "Revenue")).to_contain_text("$22,285.20")
+    expect(row(region, "Lead → MQL")).to_contain_text("100.0%")
+    assert no_horizontal_overflow(page)
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # the table scrolls, not the page
+    first_cell = region.get_by_role("rowheader", name="Leads", exact=True)
+    left_before = first_cell.bounding_box()["x"]
+    region.evaluate("r => { r.scrollLeft = r.scrollWidth; }")  # to the last source
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.table-scroll');"
+        " return r.scrollLeft > 0 && r.scrollLeft + r.clientWidth >= r.scrollWidth - 1; }"
+    )
+    assert first_cell.bounding_box()["x"] == left_before  # sticky KPI column
+    expect(region.get_by_role("columnheader", name=SOURCES[-1])).to_be_in_viewport()
+    screenshot(page, "kpi-period-scrolled")
+
+
+def test_planner_page_plans_and_names_the_missing_rate(page, sign_in, screenshot, kpi_workspace):
+    workspace, person, *_ = kpi_workspace
+    sign_in(page, person, workspace)
+    page.get_by_role("link", name="Planner").click()
+    page.get_by_label("Revenue target").fill("100000")
+    page.get_by_label("Period (year, quarter or month)").fill(
+        period_containing(Grain.QUARTER, timezone.now().date(), ZoneInfo("UTC")).next().label
+    )
+    page.get_by_role("button", name="Plan").click()
+    # 100,000 / 22,285.20 = 4.49 → 5 won deals; win rate 100% → 5 deals.
+    expect(row(page, "Won deals")).to_contain_text("$22,285.20")
+    expect(row(page, "Deals closed (won or lost)")).to_contain_text("5")
+    # No traffic: the sessions step names its missing rate.
+    expect(page.get_by_text("Traffic → lead could not be measured (no data)")).to_be_visible()
+    expect(row(page, "Sessions")).to_contain_text("missing")
+    assert no_horizontal_overflow(page)
+    screenshot(page, "kpi-planner")
+
+
+def test_kpi_pages_fit_a_phone(new_page, sign_in, screenshot, kpi_workspace):
+    workspace, person, last, _, _ = kpi_workspace
+    phone = new_page(viewport=PHONE)
+    sign_in(phone, person, workspace)
+    assert no_horizontal_overflow(phone)
+    screenshot(phone, "kpi-dashboard-phone")
+    phone.goto(workspace.url("/kpis/"))
+    expect(phone.get_by_role("heading", name=f"KPIs · {last.label}")).to_be_visible()
+    assert no_horizontal_overflow(phone)
+    screenshot(phone, "kpi-period-phone")
+    phone.goto(workspace.url("/kpis/planner/?revenue=50000&period=2026"))
+    expect(row(phone, "Leads")).to_be_visible()
+    assert no_horizontal_overflow(phone)
+    screenshot(phone, "kpi-planner-phone")
