@@ -72,22 +72,46 @@ class SurveyCreateForm(forms.Form):
         return cleaned
 
 
+MAX_CUSTOMER_FILE_BYTES = 2 * 1024 * 1024
+
+
+def _customer_rows(lines) -> list[dict[str, str]]:
+    """Rows of "email, optional lead id" (comma or semicolon; a header row is skipped)."""
+    rows = []
+    for line in lines:
+        parts = [part.strip() for part in line.replace(";", ",").split(",")]
+        if not parts[0] or parts[0].lower() == "email":
+            continue
+        rows.append({"email": parts[0], "lead_id": parts[1] if len(parts) > 1 else ""})
+    return rows
+
+
 class CustomerUploadForm(forms.Form):
+    """A customer list: a CSV file (email, lead_id) and/or lines pasted into the text box."""
+
+    file = forms.FileField(required=False, label="Customer list (CSV file)")
     customers = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One customer per line: email, optional lead id (a CSV header is skipped).",
     )
 
-    def clean_customers(self) -> list[dict[str, str]]:
-        rows = []
-        for line in self.cleaned_data["customers"].splitlines():
-            parts = [part.strip() for part in line.replace(";", ",").split(",")]
-            if not parts[0] or parts[0].lower() == "email":
-                continue
-            rows.append({"email": parts[0], "lead_id": parts[1] if len(parts) > 1 else ""})
+    def clean(self):
+        cleaned = super().clean()
+        rows = _customer_rows((cleaned.get("customers") or "").splitlines())
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > MAX_CUSTOMER_FILE_BYTES:
+                raise forms.ValidationError("The file is larger than 2 MB.")
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError("The file is not UTF-8 text (CSV).") from error
+            rows += _customer_rows(text.splitlines())
         if not rows:
-            raise forms.ValidationError("No customers found.")
-        return rows
+            raise forms.ValidationError("No customers found: choose a CSV file or paste a list.")
+        cleaned["rows"] = rows
+        return cleaned
 
 
 class ThresholdForm(forms.Form):

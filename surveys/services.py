@@ -2,7 +2,7 @@
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -444,8 +444,11 @@ def survey_link(survey: Survey, invitee: Invitee) -> str:
 def _site_url(survey: Survey) -> str:
     if survey.site_url:
         return survey.site_url
-    tenant = getattr(connection, "tenant", None)
-    domain = tenant.get_primary_domain() if tenant is not None else None
+    # By schema name: inside schema_context (tasks, commands) the tenant is a stand-in.
+    from tenants.models import Domain
+
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    domain = Domain.objects.filter(tenant__schema_name=schema, is_primary=True).first()
     return f"http://{domain.domain}" if domain is not None else ""
 
 
@@ -495,25 +498,34 @@ def survey_invitations_send(*, survey_id: int) -> int:
 def survey_reminders_send(*, now: datetime | None = None) -> int:
     """Remind invitees who have not answered, once per reminder day that has passed.
 
-    Reminder i goes out when `reminder_days[i]` days have passed since the survey opened; a
-    reminder that was missed (the worker was down) is not sent late on top of a newer one.
+    Reminder i goes out when `reminder_days[i]` days have passed since the person was invited:
+    since the survey opened, or since the day their invitation went out if that was later (a
+    customer added on day 10 is reminded on days 13 and 15, not at once). A reminder that was
+    missed (the worker was down) is not sent late on top of a newer one.
     """
     now = now or timezone.now()
+    zone = workspace_time_zone()
     sent = 0
     open_surveys = Survey.objects.filter(status=SurveyStatus.OPEN, opened_at__isnull=False)
     for survey in open_surveys:
         opened_at = survey.opened_at
         if opened_at is None or (survey.closes_at and survey.closes_at <= now):
             continue
-        due = len(
-            [days for days in survey.reminder_days if opened_at + timedelta(days=days) <= now]
-        )
-        if not due:
-            continue
         candidates = Invitee.objects.filter(
-            survey=survey, responded=False, reminders_sent__lt=due, invitation_sent_on__isnull=False
+            survey=survey,
+            responded=False,
+            reminders_sent__lt=len(survey.reminder_days),
+            invitation_sent_on__isnull=False,
         )
-        for invitee_id in list(candidates.values_list("pk", flat=True)):
+        for invitee_id, sent_on in list(candidates.values_list("pk", "invitation_sent_on")):
+            if sent_on is None:
+                continue
+            invited_at = max(opened_at, datetime.combine(sent_on, time.min, tzinfo=zone))
+            due = len(
+                [days for days in survey.reminder_days if invited_at + timedelta(days=days) <= now]
+            )
+            if not due:
+                continue
             with transaction.atomic():
                 invitee = (
                     Invitee.objects.select_for_update(skip_locked=True)
@@ -577,8 +589,14 @@ def survey_schedule_create(
     return schedule
 
 
-def _wave_title(title: str, moment: datetime) -> str:
-    return f"{title} · {moment.year}-Q{(moment.month - 1) // 3 + 1}"
+def _wave_title(title: str, recurrence: str, moment: datetime) -> str:
+    """The wave's name says its period: 2026-05, 2026-Q2, 2026-H1 or 2026."""
+    period = {
+        Recurrence.MONTHLY: f"{moment.year}-{moment.month:02d}",
+        Recurrence.QUARTERLY: f"{moment.year}-Q{(moment.month - 1) // 3 + 1}",
+        Recurrence.SEMIANNUAL: f"{moment.year}-H{(moment.month - 1) // 6 + 1}",
+    }.get(Recurrence(recurrence), str(moment.year))
+    return f"{title} · {period}"
 
 
 def survey_schedules_run(*, now: datetime | None = None) -> dict[str, int]:
@@ -599,7 +617,7 @@ def survey_schedules_run(*, now: datetime | None = None) -> dict[str, int]:
             wave = survey_create(
                 created_by=None,
                 kind=schedule.kind,
-                title=_wave_title(schedule.title, schedule.next_run_at),
+                title=_wave_title(schedule.title, schedule.recurrence, schedule.next_run_at),
                 question=schedule.question,
                 statements=schedule.statements,
                 invite_teams=schedule.invite_teams,

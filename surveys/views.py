@@ -437,13 +437,18 @@ class SurveyThresholdView(_SurveyActionView):
 
 class SurveyCustomersView(_SurveyActionView):
     def act(self, request, survey):
-        form = CustomerUploadForm(request.POST)
+        form = CustomerUploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            raise ValidationError(form.errors["customers"])
+            raise ValidationError([error for errors in form.errors.values() for error in errors])
         added = services.survey_customers_add(
-            survey=survey, added_by=request.user, customers=form.cleaned_data["customers"]
+            survey=survey, added_by=request.user, customers=form.cleaned_data["rows"]
         )
-        return f"{added} customers added."
+        sending = (
+            " Their personal links are on their way."
+            if added and survey.status == SurveyStatus.OPEN
+            else ""
+        )
+        return f"{added} customers added.{sending}"
 
 
 class SurveyResultsCsvView(RoleRequiredMixin, View):

@@ -1,13 +1,15 @@
 """Answering through personal and public links: single use, clear pages, abuse protections."""
 
+import re
 import time
 
 import pytest
+from django.core import signing
 from django_tenants.utils import schema_context
 
 from surveys import services
 from surveys.models import Answer, Invitee, Response
-from surveys.views import form_started_token
+from surveys.views import FORM_STARTED_SALT, form_started_token
 from tests.conftest import ALPHA_HOST, BETA_HOST, client_for
 
 from .helpers import admin_of, alignment_survey, people, token_for
@@ -110,6 +112,28 @@ def test_a_too_fast_submission_is_not_stored(alpha, pulse):
     assert b"very quick" in response.content
     with schema_context(alpha.schema_name):
         assert not Response.objects.filter(survey=survey).exists()
+
+
+def test_a_too_fast_send_keeps_the_answers_and_the_first_display_time(alpha, pulse, settings):
+    settings.SURVEY_MIN_FILL_SECONDS = 3
+    survey, _member, path, ids = pulse
+    shown_at = time.time() - 1
+    browser = client_for(ALPHA_HOST)
+    form = _form(ids, [2, 5], started=form_started_token(shown_at))
+    bounced = browser.post(path, {**form, f"c{ids[1]}": "Hand-off is slow."})
+    html = bounced.content.decode()
+    assert "very quick" in html
+    assert f'name="s{ids[0]}" value="2" required checked' in html
+    assert f'name="s{ids[1]}" value="5" required checked' in html
+    assert "Hand-off is slow.</textarea>" in html
+    started = re.search(r'name="started" value="([^"]+)"', html).group(1)
+    assert signing.loads(started, salt=FORM_STARTED_SALT) == shown_at
+    # Sent again once three seconds have passed since the form was first shown: stored.
+    assert (
+        browser.post(path, {**form, "started": form_started_token(shown_at - 2)}).status_code == 200
+    )
+    with schema_context(alpha.schema_name):
+        assert Response.objects.filter(survey=survey).count() == 1
 
 
 def test_incomplete_answer_is_refused_and_link_stays_usable(alpha, pulse):

@@ -97,11 +97,14 @@ def test_invitations_and_reminders_are_sent_once_by_a_real_worker(committed_surv
     with schema_context(alpha.schema_name):
         # ... and a second run finds nothing left to send.
         assert survey_invitations_send_task.delay(survey.pk).get(timeout=60) == 0
-    committed(
-        lambda: Survey.objects.filter(pk=survey.pk).update(
-            opened_at=timezone.now() - timedelta(days=3, hours=1)
-        )
-    )
+    opened = timezone.now() - timedelta(days=3, hours=1)
+
+    def opened_three_days_ago():
+        # Reminders count from the later of the opening and the invitation's day.
+        Survey.objects.filter(pk=survey.pk).update(opened_at=opened)
+        Invitee.objects.filter(survey=survey).update(invitation_sent_on=opened.date())
+
+    committed(opened_three_days_ago)
     with schema_context(alpha.schema_name):
         assert survey_reminders_send_task.delay().get(timeout=60) == 2
         assert survey_reminders_send_task.delay().get(timeout=60) == 0

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -91,20 +92,26 @@ def test_opening_enqueues_the_invitations_after_commit(alpha, django_capture_on_
     assert len(callbacks) == 1
 
 
+def _pulse_schedule(admin, recurrence, start, team, **extra):
+    """A recurring one-statement pulse titled "Pulse" inviting `team`."""
+    return services.survey_schedule_create(
+        created_by=admin,
+        recurrence=recurrence,
+        first_run_at=start,
+        kind="alignment",
+        title="Pulse",
+        statements=services.statements_from(bank_keys=["hand_off"]),
+        invite_teams=[team],
+        **extra,
+    )
+
+
 def test_quarterly_schedule_opens_a_wave_now_and_the_next_one_three_months_later(alpha):
     admin = admin_of(alpha)
     people(alpha, "marketing", 1)
     start = timezone.now() - timedelta(minutes=1)
     with schema_context(alpha.schema_name):
-        schedule = services.survey_schedule_create(
-            created_by=admin,
-            recurrence="quarterly",
-            first_run_at=start,
-            kind="alignment",
-            title="Pulse",
-            statements=services.statements_from(bank_keys=["hand_off"]),
-            invite_teams=["marketing"],
-        )
+        schedule = _pulse_schedule(admin, "quarterly", start, "marketing")
         schedule.refresh_from_db()
         (wave,) = schedule.waves.all()
         assert wave.status == "open" and wave.invitees.count() == 1
@@ -180,3 +187,61 @@ def test_admin_creates_and_opens_a_survey_from_the_page(alpha, alice_client):
         assert survey.status == "open"
         assert [s.topic for s in survey.statements.all()] == ["Lead quality", "Hand-off", "Custom"]
         assert survey.reminder_days == [3, 5]
+
+
+def test_monthly_waves_are_named_by_month_and_each_opens_with_invitations(alpha):
+    admin = admin_of(alpha)
+    people(alpha, "sales", 2)
+    start = timezone.now().replace(year=2031, month=1, day=15) - timedelta(minutes=1)
+    with schema_context(alpha.schema_name):
+        schedule = _pulse_schedule(admin, "monthly", start, "sales", wave_days=10)
+        services.survey_schedules_run(now=start + timedelta(minutes=2))
+        services.survey_schedules_run(now=start + timedelta(days=32))
+        waves = list(schedule.waves.order_by("pk").values_list("title", "status"))
+        assert waves == [("Pulse · 2031-01", "closed"), ("Pulse · 2031-02", "open")]
+        assert Invitee.objects.filter(survey__schedule=schedule).count() == 4
+
+
+def test_a_customer_added_later_is_reminded_from_their_own_invitation_day(alpha):
+    admin = admin_of(alpha)
+    with schema_context(alpha.schema_name):
+        survey = services.survey_create(created_by=admin, kind="nps", title="NPS")
+        survey = services.survey_open(survey=survey, opened_by=admin)
+        opened = survey.opened_at
+        services.survey_customers_add(
+            survey=survey, added_by=admin, customers=[{"email": "early@customer.test"}]
+        )
+        services.survey_invitations_send(survey_id=survey.pk)
+        # Ten days on, a second list arrives: its invitation goes out that day.
+        late_day = services.today() + timedelta(days=10)
+        services.survey_customers_add(
+            survey=survey, added_by=admin, customers=[{"email": "late@customer.test"}]
+        )
+        Invitee.objects.filter(email="late@customer.test").update(invitation_sent_on=late_day)
+        mail.outbox.clear()
+        assert services.survey_reminders_send(now=opened + timedelta(days=10, hours=1)) == 1
+        assert [m.to for m in mail.outbox] == [["early@customer.test"]]
+        assert services.survey_reminders_send(now=opened + timedelta(days=12, hours=1)) == 0
+        assert services.survey_reminders_send(now=opened + timedelta(days=13, hours=1)) == 1
+        assert mail.outbox[-1].to == ["late@customer.test"]
+        # No site URL was given: the link falls back to the workspace's primary host.
+        assert "http://alpha.localhost/surveys/r/" in mail.outbox[-1].body
+
+
+def test_admin_uploads_a_customer_csv_file_on_the_survey_page(alpha):
+    admin = admin_of(alpha)
+    with schema_context(alpha.schema_name):
+        survey = services.survey_create(created_by=admin, kind="nps", title="NPS")
+    client = client_for(ALPHA_HOST, admin)
+    page = client.get(f"/surveys/{survey.pk}/")
+    assert b'enctype="multipart/form-data"' in page.content and b'type="file"' in page.content
+    upload = SimpleUploadedFile(
+        "customers.csv", "\ufeffemail;lead_id\nann@customer.test;L-1\nbo@customer.test;\n".encode()
+    )
+    response = client.post(f"/surveys/{survey.pk}/customers/", {"file": upload}, follow=True)
+    assert b"2 customers added." in response.content
+    empty = client.post(f"/surveys/{survey.pk}/customers/", {"customers": ""}, follow=True)
+    assert b"No customers found" in empty.content
+    with schema_context(alpha.schema_name):
+        rows = sorted(Invitee.objects.filter(survey=survey).values_list("email", "lead_id"))
+        assert rows == [("ann@customer.test", "L-1"), ("bo@customer.test", "")]
