@@ -134,6 +134,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     result_backend = _result_backend_for(app.conf.broker_url, database_url)
     app.conf.result_backend = result_backend
     app.conf.task_default_queue = queue
+    # Celery caches the backend on first use (a task sent earlier in the session made it the
+    # disabled one); forget it so results are read from the backend configured just above.
+    app._local.__dict__.pop("backend", None)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "smarketing.settings.test",
