@@ -11,13 +11,14 @@ the limit measured in the same run.
 Goal: product / limit ≥ 0.5 for both. The generated file is kept in bench-data/ between runs.
 """
 
-import os
 import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks import setup_django
 
 ROWS = 1_000_000
 SLUG = "bench-import"
@@ -28,13 +29,6 @@ COLUMNS = (
 )  # fmt: skip
 DATES = {"created_at", "mql_at", "sql_at", "opportunity_at", "customer_at", "rejected_at",
          "first_touch_at"}  # fmt: skip
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings.dev")
-    django.setup()
 
 
 def _leads_file() -> Path:
@@ -130,7 +124,7 @@ def _report(label: str, product: float, limit: float) -> None:
 
 
 def main() -> None:
-    _setup_django()
+    setup_django()
     from tenants import provisioning
 
     path = _leads_file()

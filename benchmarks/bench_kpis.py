@@ -16,7 +16,8 @@ BENCH_KPIS_SKIP_REFRESH=1 skips the snapshot refresh.
 import os
 import statistics
 import time
-from collections.abc import Callable
+
+from benchmarks import median_seconds, setup_django
 
 SOURCES = [
     "paid_social",
@@ -30,22 +31,6 @@ SOURCES = [
 ]
 RANGE_START = "2024-01-01"
 DAYS = 547  # 18 months
-
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings.dev")
-    django.setup()
-
-
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def _insert_select(cursor, table: str, columns: dict[str, str], from_sql: str) -> None:
@@ -276,8 +261,8 @@ def measure_quarter(schema: str, repeat: int) -> tuple[float, float, dict]:
         # Interleave the two to share cache state fairly.
         product_times, hand_times = [], []
         for _ in range(repeat):
-            product_times.append(_median_seconds(product, 1))
-            hand_times.append(_median_seconds(hand_written, 1))
+            product_times.append(median_seconds(product, 1))
+            hand_times.append(median_seconds(hand_written, 1))
         return statistics.median(product_times), statistics.median(hand_times), report
 
 
@@ -328,7 +313,7 @@ def bench_snapshot_refresh(schema: str) -> None:
 
 
 def main() -> None:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     leads = int(os.environ.get("BENCH_KPIS_LEADS", "1000000"))

@@ -6,30 +6,15 @@ Each figure is a ratio against a baseline measured in the same run:
 - provisioning: cloning the template schema vs. running every migration on a new schema.
 """
 
-import os
 import statistics
 import time
 from collections.abc import Callable
 
-
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings.dev")
-    django.setup()
-
-
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+from benchmarks import median_seconds, setup_django
 
 
 def _per_call(action: Callable[[], object], calls: int, rounds: int = 5) -> float:
-    return _median_seconds(lambda: [action() for _ in range(calls)], rounds) / calls
+    return median_seconds(lambda: [action() for _ in range(calls)], rounds) / calls
 
 
 def bench_routing(host: str) -> None:
@@ -119,7 +104,7 @@ def bench_provisioning(rounds: int = 3) -> None:
 
 
 def main() -> None:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from tenants import provisioning
