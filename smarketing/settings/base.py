@@ -182,10 +182,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# An unacknowledged task (its worker died) is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
-}
+# Redis: an unacknowledged task (its worker died) is redelivered after this many seconds.
+# The SQLAlchemy fallback transport has no such option (it would pass it to create_engine and
+# fail); there, the stale-import check of the funnel app recovers lost tasks.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {}
+)
 CELERY_BEAT_SCHEDULE: dict = {
     # Opens due survey waves, closes expired ones and sends reminders, in every workspace.
     "surveys-periodic": {"task": "surveys.periodic_all", "schedule": 15 * 60.0},
