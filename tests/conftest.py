@@ -4,6 +4,7 @@ Alice is alpha's admin, Bob alpha's viewer, Charlie beta's admin (healthchecks' 
 Tests run inside a transaction that is rolled back, so each starts from the same state.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -31,6 +33,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         for slug, host in (("alpha", ALPHA_HOST), ("beta", BETA_HOST)):
             provisioning.workspace_create(slug=slug, name=slug.title(), domain=host)
         connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _purge_tasks_nobody_consumed():
+    """Tasks sent to the default test queue with no worker on it are dropped after the run."""
+    yield
+    from smarketing.celery import app
+
+    # The queue may never have been declared: nothing to purge then.
+    with app.connection_for_write() as broker, contextlib.suppress(Exception):
+        broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +133,6 @@ def _result_backend_for(broker_url: str, database_url: str) -> str:
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` subprocess on the test database and a private queue."""
-    from django.conf import settings
-
     from smarketing.celery import app
 
     db = settings.DATABASES["default"]

@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -18,3 +20,6 @@ CACHES = {
     "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
 }
 WHITENOISE_USE_FINDERS = True
+# Tasks sent by tests must never reach a development worker on the same broker: they name
+# schemas of the test database. Test workers consume private queues (see tests/conftest.py).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "smarketing-tests")
