@@ -29,6 +29,8 @@ PASSWORD = "correct-horse-battery-staple"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        # Never provision test workspaces into a development database.
+        assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict
         provisioning.platform_ensure(public_hosts=["localhost", "testserver"])
         for slug, host in (("alpha", ALPHA_HOST), ("beta", BETA_HOST)):
             provisioning.workspace_create(slug=slug, name=slug.title(), domain=host)
