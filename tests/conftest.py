@@ -132,64 +132,68 @@ def _result_backend_for(broker_url: str, database_url: str) -> str:
     return "db+" + database_url.replace("postgres://", "postgresql+psycopg://", 1)
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` subprocess on the test database and a private queue."""
-    from smarketing.celery import app
-
+def test_database_url() -> str:
+    """The URL of the test database, for processes started by tests (workers)."""
     db = settings.DATABASES["default"]
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    if db.get("PASSWORD"):
-        database_url = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    result_backend = _result_backend_for(app.conf.broker_url, database_url)
-    app.conf.result_backend = result_backend
-    app.conf.task_default_queue = queue
-    # Celery caches the backend on first use (a task sent earlier in the session made it the
-    # disabled one); forget it so results are read from the backend configured just above.
-    app._local.__dict__.pop("backend", None)
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_celery_worker(queue: str, **extra_env: str) -> subprocess.Popen:
+    """A real `celery worker` process on the test database, consuming `queue` only.
+
+    Returns once the worker says it is ready; its log is in test-artifacts/.
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "smarketing.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_RESULT_BACKEND": result_backend,
+        "DATABASE_URL": test_database_url(),
         "CELERY_QUEUE": queue,
+        **extra_env,
     }
-    log = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / f"worker-{queue}.log"
+    log = (
+        Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
+        / f"worker-{queue}-{time.time_ns()}.log"
+    )
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as log_file:
         worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "smarketing",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "-Q",
-                queue,
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            cwd=settings.BASE_DIR,
-        )
+            [sys.executable, "-m", "celery", "-A", "smarketing", "worker", "--pool=solo",
+             "--loglevel=INFO", "-Q", queue, "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
+        )  # fmt: skip
     deadline = time.monotonic() + 60
     while b"ready." not in log.read_bytes():
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
+        time.sleep(0.1)
+    return worker
+
+
+def stop_celery_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on the test database and a private queue, whose task
+    results the tests can read."""
+    from smarketing.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    result_backend = _result_backend_for(app.conf.broker_url, test_database_url())
+    app.conf.result_backend = result_backend
+    app.conf.task_default_queue = queue
+    # Celery caches the backend on first use (a task sent earlier in the session made it the
+    # disabled one); forget it so results are read from the backend configured just above.
+    app._local.__dict__.pop("backend", None)
+    worker = start_celery_worker(queue, CELERY_RESULT_BACKEND=result_backend)
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+    stop_celery_worker(worker)

@@ -1,19 +1,15 @@
 """Helpers for import tests: run the real pipeline in-process on small hand-made files."""
 
 import io
-import os
 import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files import File
 from django_tenants.utils import schema_context
 
 from smarketing.funnel import services
+from tests.conftest import start_celery_worker, stop_celery_worker
 
 
 @pytest.fixture(autouse=True)
@@ -52,41 +48,13 @@ def problems(workspace, job, severity: str = "error") -> list[str]:
 
 
 def start_worker(queue: str, media_root, visibility_timeout: int = 2) -> subprocess.Popen:
-    """A real `celery worker` process on the test database, consuming `queue` only.
+    """A fresh worker process on `queue`, so a test may kill one and start another.
 
-    Unlike the session-wide worker of tests/conftest.py, each call starts a fresh process, so
-    a test may kill one and start another. Unacknowledged tasks are redelivered after
-    `visibility_timeout` seconds.
+    Unacknowledged tasks are redelivered (by Redis) after `visibility_timeout` seconds.
     """
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "smarketing.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
-        "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
-        "MEDIA_ROOT": str(media_root),
-    }
-    log = (
-        Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
-        / f"worker-{queue}-{time.time_ns()}.log"
+    return start_celery_worker(
+        queue, CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout), MEDIA_ROOT=str(media_root)
     )
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as log_file:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "smarketing", "worker", "--pool=solo",
-             "--loglevel=INFO", "-Q", queue, "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while b"ready." not in log.read_bytes():
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            raise RuntimeError(f"celery worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-    return worker
 
 
 @pytest.fixture
@@ -102,9 +70,4 @@ def worker_starter(settings):
     start.queue = queue  # type: ignore[attr-defined]
     yield start
     for worker in workers:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_celery_worker(worker)
