@@ -1,64 +1,111 @@
-from django import forms
+"""The settings page (admins only): general settings, channel owners and KPI targets, each
+saved by its own form through the services the API uses."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
-from django.views.generic import FormView
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
 
 from smarketing.accounts.models import Role
 from smarketing.core.permissions import RoleRequiredMixin
 
 from . import services
-from .models import ChannelOwnership, OwningTeam
-from .selectors import workspace_settings_get
+from .forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm
+from .selectors import channel_list, kpi_target_list, workspace_settings_get
 
 
-class SettingsForm(forms.Form):
-    time_zone = forms.CharField(help_text="IANA name, e.g. Europe/Paris")
-    currency = forms.CharField(max_length=3)
-    response_sla_hours = forms.DecimalField(min_value=0, decimal_places=2)
-    conversion_window_days = forms.IntegerField(min_value=1, required=False)
-    channel_ownership = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="One `source=marketing` or `source=sales` per line (overrides the defaults).",
+def _settings_initial() -> dict:
+    row = workspace_settings_get()
+    return {
+        "time_zone": row.time_zone,
+        "currency": row.currency,
+        "response_sla_hours": row.response_sla_hours,
+        "conversion_window_days": row.conversion_window_days,
+    }
+
+
+def _targets_form(data=None) -> KpiTargetsForm:
+    return KpiTargetsForm(
+        data, targets=kpi_target_list(), currency=workspace_settings_get().currency
     )
 
-    def clean_channel_ownership(self) -> dict[str, str]:
-        result = {}
-        for line in self.cleaned_data["channel_ownership"].splitlines():
-            if not line.strip():
-                continue
-            source, _, team = line.partition("=")
-            if team.strip() not in OwningTeam.values or not source.strip():
-                raise forms.ValidationError(f"{line!r}: write source=marketing or source=sales")
-            result[source.strip()] = team.strip()
-        return result
 
-
-class SettingsView(RoleRequiredMixin, FormView):
+class SettingsPageMixin(RoleRequiredMixin):
     minimum_role = Role.ADMIN
-    template_name = "configuration/settings.html"
-    form_class = SettingsForm
 
-    def get_initial(self):
-        row = workspace_settings_get()
-        overrides = ChannelOwnership.objects.order_by("source").values_list("source", "team")
-        return {
-            "time_zone": row.time_zone,
-            "currency": row.currency,
-            "response_sla_hours": row.response_sla_hours,
-            "conversion_window_days": row.conversion_window_days,
-            "channel_ownership": "\n".join(f"{source}={team}" for source, team in overrides),
+    def page(self, **forms) -> HttpResponse:
+        """The whole page; the form that was posted (bound, with its errors) replaces its
+        blank counterpart."""
+        context = {
+            "form": forms.get("form") or SettingsForm(initial=_settings_initial()),
+            "channel_form": forms.get("channel_form")
+            or ChannelOwnershipForm(channels=channel_list()),
+            "target_form": forms.get("target_form") or _targets_form(),
         }
+        return render(self.request, "configuration/settings.html", context)  # type: ignore[attr-defined]
 
-    def form_valid(self, form):
-        values = dict(form.cleaned_data)
-        try:
-            services.workspace_settings_update(
-                channel_ownership=values.pop("channel_ownership"), changes=values
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "Settings saved; KPI snapshots are being recomputed.")
-        return redirect("configuration:settings")
+
+def _back(section: str) -> HttpResponse:
+    return redirect(reverse("configuration:settings") + f"#{section}")
+
+
+class SettingsView(SettingsPageMixin, View):
+    def get(self, request):
+        return self.page()
+
+    def post(self, request):
+        form = SettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.workspace_settings_update(changes=dict(form.cleaned_data))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Settings saved; KPI snapshots are being recomputed.")
+                return _back("general")
+        return self.page(form=form)
+
+
+class ChannelOwnershipView(SettingsPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = ChannelOwnershipForm(request.POST, channels=channel_list())
+        if form.is_valid():
+            try:
+                changed = services.channel_ownership_update(owners=form.cleaned_data["owners"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if changed:
+                    moves = ", ".join(f"{source} → {team}" for source, team in changed.items())
+                    messages.success(
+                        request,
+                        f"Channel owners saved ({moves}); KPI snapshots are being recomputed.",
+                    )
+                else:
+                    messages.info(request, "No channel changed owner.")
+                return _back("channels")
+        return self.page(channel_form=form)
+
+
+class KpiTargetsView(SettingsPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = _targets_form(request.POST)
+        if form.is_valid():
+            try:
+                services.workspace_settings_update(
+                    changes={}, kpi_targets=form.cleaned_data["kpi_targets"]
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(
+                    request, "KPI targets saved: the dashboard shows each as met or missed."
+                )
+                return _back("targets")
+        return self.page(target_form=form)

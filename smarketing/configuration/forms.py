@@ -1,0 +1,194 @@
+"""The settings page's three forms: general settings, channel owners, KPI targets.
+
+Each turns what a person typed into the arguments of a service in `services.py`; the services
+validate again (the API goes through them too) and their errors are shown beside the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from smarketing.kpis.compute import Unit
+from smarketing.kpis.definitions import KPIS, KPIS_BY_KEY
+
+from .models import KpiTarget, OwningTeam
+from .selectors import Channel
+from .target_input import UNIT_WORDS, target_format, target_parse
+
+TEAM_CHOICES = [(OwningTeam.MARKETING, "Marketing"), (OwningTeam.SALES, "Sales")]
+COMPARATOR_CHOICES = [
+    (KpiTarget.Comparator.AT_LEAST, "≥ at least"),
+    (KpiTarget.Comparator.AT_MOST, "≤ at most"),
+]
+
+
+class SettingsForm(forms.Form):
+    time_zone = forms.CharField(help_text="IANA name, e.g. Europe/Paris")
+    currency = forms.CharField(max_length=3)
+    response_sla_hours = forms.DecimalField(min_value=0, decimal_places=2)
+    conversion_window_days = forms.IntegerField(min_value=1, required=False)
+
+
+class ChannelOwnershipForm(forms.Form):
+    """One owner per listed channel, and optionally a channel not seen in the data yet."""
+
+    new_source = forms.CharField(
+        required=False,
+        max_length=200,
+        label="New channel",
+        help_text="Exactly as your files name it (e.g. podcast); case matters.",
+    )
+    new_team = forms.ChoiceField(
+        choices=TEAM_CHOICES, initial=OwningTeam.MARKETING, label="Owned by", required=False
+    )
+
+    def __init__(self, *args: Any, channels: list[Channel], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channels = channels
+        self.rows = []
+        for index, channel in enumerate(channels):
+            # Named after the channel, so a channel imported between showing and saving the
+            # page cannot shift another's answer; ids are positional (names may hold spaces).
+            name = f"owner:{channel.source}"
+            self.fields[name] = forms.ChoiceField(
+                choices=TEAM_CHOICES,
+                initial=channel.owner,
+                required=False,
+                label=f"Owner of {channel.source}",
+                widget=forms.Select(
+                    attrs={"id": f"id_channel_{index}", "aria-label": f"Owner of {channel.source}"}
+                ),
+            )
+            self.rows.append((channel, self[name]))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        owners = {
+            channel.source: cleaned[f"owner:{channel.source}"]
+            for channel in self.channels
+            if cleaned.get(f"owner:{channel.source}")
+        }
+        new_source = (cleaned.get("new_source") or "").strip()
+        if new_source:
+            if any(channel.source == new_source for channel in self.channels):
+                self.add_error(
+                    "new_source", f"{new_source} is already listed above: choose its owner there."
+                )
+            else:
+                owners[new_source] = cleaned.get("new_team") or OwningTeam.MARKETING
+        cleaned["owners"] = owners
+        return cleaned
+
+
+def _unit(key: str) -> Unit:
+    kpi = KPIS_BY_KEY.get(key)
+    return kpi.unit if kpi else Unit.COUNT
+
+
+def _unit_word(unit: Unit, currency: str) -> str:
+    return currency if unit is Unit.MONEY else UNIT_WORDS.get(unit, "")
+
+
+class KpiTargetsForm(forms.Form):
+    """Edit or remove each existing target, and add one; values typed as people write them
+    (30 % for a rate), stored as the API stores them (0.3)."""
+
+    new_kpi = forms.ChoiceField(required=False, label="KPI")
+    new_comparator = forms.ChoiceField(
+        choices=COMPARATOR_CHOICES, initial=KpiTarget.Comparator.AT_LEAST, label="Comparator"
+    )
+    new_target = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Target value",
+        help_text="Rates in percent (30 %); money, days, hours and counts as numbers.",
+    )
+
+    def __init__(self, *args: Any, targets: list[KpiTarget], currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+        self.currency = currency
+        self.rows = []
+        for target in targets:
+            kpi = KPIS_BY_KEY.get(target.kpi)
+            label = kpi.label if kpi else target.kpi
+            unit = _unit(target.kpi)
+            self.fields[f"comparator:{target.kpi}"] = forms.ChoiceField(
+                choices=COMPARATOR_CHOICES,
+                initial=target.comparator,
+                widget=forms.Select(attrs={"aria-label": f"Comparator for {label}"}),
+            )
+            self.fields[f"target:{target.kpi}"] = forms.CharField(
+                initial=target_format(target.target, unit),
+                max_length=40,
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"aria-label": f"Target for {label}", "inputmode": "decimal", "size": 10}
+                ),
+            )
+            self.fields[f"remove:{target.kpi}"] = forms.BooleanField(
+                required=False,
+                widget=forms.CheckboxInput(attrs={"aria-label": f"Remove the target for {label}"}),
+            )
+            self.rows.append(
+                {
+                    "label": label,
+                    "unit": _unit_word(unit, currency),
+                    "comparator": self[f"comparator:{target.kpi}"],
+                    "target": self[f"target:{target.kpi}"],
+                    "remove": self[f"remove:{target.kpi}"],
+                }
+            )
+        taken = {target.kpi for target in targets}
+        self.fields["new_kpi"].choices = [("", "Choose a KPI…")] + [  # type: ignore[attr-defined]
+            (
+                kpi.key,
+                f"{kpi.label} ({_unit_word(kpi.unit, currency)})"
+                if _unit_word(kpi.unit, currency)
+                else kpi.label,
+            )
+            for kpi in KPIS
+            if kpi.unit is not Unit.DAYS_BY_STAGE and kpi.key not in taken
+        ]
+        self.fields["new_target"].widget.attrs.update(inputmode="decimal", size=10)
+
+    def _parsed(self, field: str, key: str) -> Any:
+        try:
+            return target_parse(self.cleaned_data.get(field) or "", _unit(key))
+        except ValueError as error:
+            self.add_error(field, str(error))
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kpi_targets = []
+        for target in self.targets:
+            if cleaned.get(f"remove:{target.kpi}"):
+                continue
+            value = self._parsed(f"target:{target.kpi}", target.kpi)
+            comparator = cleaned.get(f"comparator:{target.kpi}")
+            kpi_targets.append({"kpi": target.kpi, "comparator": comparator, "target": value})
+        new_kpi = cleaned.get("new_kpi")
+        if new_kpi:
+            value = self._parsed("new_target", new_kpi)
+            comparator = cleaned.get("new_comparator")
+            kpi_targets.append({"kpi": new_kpi, "comparator": comparator, "target": value})
+        elif (cleaned.get("new_target") or "").strip():
+            self.add_error("new_kpi", "Choose the KPI this target is for.")
+        cleaned["kpi_targets"] = kpi_targets
+        return cleaned
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show the service's errors (keyed by KPI) beside that KPI's value."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, errors in error.error_dict.items():
+            field = f"target:{key}"
+            if field not in self.fields:
+                field = "new_target" if key == self.cleaned_data.get("new_kpi") else None  # type: ignore[assignment]
+            for message in errors:
+                self.add_error(field, message)
