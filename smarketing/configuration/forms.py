@@ -25,14 +25,32 @@ COMPARATOR_CHOICES = [
 ]
 
 
-class SettingsForm(forms.Form):
-    time_zone = forms.CharField(help_text="IANA name, e.g. Europe/Paris")
-    currency = forms.CharField(max_length=3)
-    response_sla_hours = forms.DecimalField(min_value=0, decimal_places=2)
-    conversion_window_days = forms.IntegerField(min_value=1, required=False)
+class _Form(forms.Form):
+    """Labels sit above their fields, so they need no colon."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
 
 
-class ChannelOwnershipForm(forms.Form):
+class SettingsForm(_Form):
+    time_zone = forms.CharField(label="Time zone", help_text="IANA name, e.g. Europe/Paris")
+    currency = forms.CharField(max_length=3, help_text="ISO code, e.g. EUR")
+    response_sla_hours = forms.DecimalField(
+        min_value=0,
+        decimal_places=2,
+        label="MQL response SLA (hours)",
+        help_text="How soon sales should follow up an MQL",
+    )
+    conversion_window_days = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="Conversion window (days)",
+        help_text="Empty: a conversion counts whenever it happens",
+    )
+
+
+class ChannelOwnershipForm(_Form):
     """One owner per listed channel, and optionally a channel not seen in the data yet."""
 
     new_source = forms.CharField(
@@ -92,7 +110,7 @@ def _unit_word(unit: Unit, currency: str) -> str:
     return currency if unit is Unit.MONEY else UNIT_WORDS.get(unit, "")
 
 
-class KpiTargetsForm(forms.Form):
+class KpiTargetsForm(_Form):
     """Edit or remove each existing target, and add one; values typed as people write them
     (30 % for a rate), stored as the API stores them (0.3)."""
 
