@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -48,7 +48,7 @@ class ImportListView(RoleRequiredMixin, View):
 
     def post(self, request):
         if not request.user.has_role(Role.MEMBER):
-            raise Http404
+            raise PermissionDenied  # 403 like every page a role does not allow
         if upload_too_large(request):
             # Refused on the declared length: nothing of the body has been read or stored.
             error = f"The file is larger than the limit of {megabytes(import_max_bytes())}."

@@ -1,0 +1,949 @@
+"""Tenant-isolation and access audit of every route of a workspace's host.
+
+Every URL pattern of `smarketing.urls_tenants` (pages, the workspace admin, /api/v1/) must be
+listed here exactly once: in COVERED (a concrete path built from real objects of workspace
+alpha), in PUBLIC_BY_DESIGN (pages that answer without an account, with what they may show) or
+in SKIPPED (with the reason). A new route in none of them fails
+`test_every_route_of_a_workspace_host_is_audited`, so whoever adds it decides how it is
+protected, and the audit then runs on it:
+
+- the owner (alice, alpha's admin) reaches each covered path: it names a real object;
+- anonymous on alpha's host is sent to sign in or refused (401/403); public pages show nothing
+  of alpha beyond what their link is for;
+- charlie (beta's admin) asking beta's host for alpha's ids finds nothing (404/403/redirect),
+  and no response of beta's host carries a marker of alpha's data;
+- charlie's session cookie on alpha's host is no session: he is treated as anonymous;
+- bob (alpha's viewer) is refused every write, and nothing changes in either schema or on disk;
+  he is refused the admins-only routes' reads too, and never sees invitations or customers;
+- no response is a server error.
+
+One test per check walks every route (data is created once per test, not once per route), and
+each failure message names the route and the request.
+"""
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_tenants.utils import schema_context
+
+from smarketing.accounts import services as account_services
+from smarketing.accounts.models import User
+from smarketing.configuration import services as configuration_services
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.funnel import services as funnel_services
+from smarketing.funnel.models import ImportJob
+from smarketing.kpis import services as kpi_services
+from smarketing.kpis.models import KpiSnapshot
+from surveys import services as survey_services
+from surveys import tokens as survey_tokens
+from surveys.models import Invitee, Survey
+from surveys.question_bank import QUESTION_BANK
+from tests.conftest import ALPHA_HOST, BETA_HOST, PASSWORD, client_for, make_user
+
+URLCONF = "smarketing.urls_tenants"
+
+# Strings that exist only in alpha's data. None may ever appear in a response of beta's host,
+# nor in a response to someone who is not signed in to alpha (except a public page's own data).
+MARKER_MEMBER = "marker-member@alpha.test"
+MARKER_INVITEE = "pending-invitee@alpha.test"
+MARKER_FILE = "alpha-confidential-leads.csv"
+MARKER_LEAD = "ALPHA-LEAD-7731"
+MARKER_REJECTED = "ALPHA-REJECTED-5521"
+MARKER_SOURCE = "alpha_secret_channel"
+MARKER_SURVEY = "Alpha confidential pulse"
+MARKER_NPS = "Alpha confidential NPS"
+MARKER_DRAFT = "Alpha confidential draft"
+MARKER_CUSTOMER = "customer-zeta@alpha-client.test"
+ALPHA_MARKERS = (
+    "alice@alpha.test",
+    "bob@alpha.test",
+    MARKER_MEMBER,
+    MARKER_INVITEE,
+    MARKER_FILE,
+    MARKER_LEAD,
+    MARKER_REJECTED,
+    MARKER_SOURCE,
+    MARKER_SURVEY,
+    MARKER_NPS,
+    MARKER_DRAFT,
+    MARKER_CUSTOMER,
+)
+
+IMPORT_CSV = (
+    "lead_id,created_at,source\n"
+    f"{MARKER_LEAD},2025-01-15,{MARKER_SOURCE}\n"
+    f"{MARKER_REJECTED},not-a-date,{MARKER_SOURCE}\n"
+)
+SERVER_ERROR = 500
+NEW_PASSWORD = {
+    "password1": "sneaky-new-pass-123",
+    "password2": "sneaky-new-pass-123",
+    "usable_password": "true",
+}
+EVERY_WRITE_EMPTY: dict[str, dict[str, Any]] = {m: {} for m in ("post", "put", "patch", "delete")}
+
+
+def upload(
+    name: str = "sneaky.csv", content: bytes = b"lead_id,created_at,source\nX1,2025-01-01,web\n"
+):
+    """A fresh upload per request (a file object is consumed by the request that sends it)."""
+    return lambda: SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+@dataclass(frozen=True)
+class Route:
+    """How the audit requests one route.
+
+    `path` and `owner_sees` are formatted with the ids of `World`. `writes` maps each write
+    method the route accepts to the body an admin would send (values may be upload factories);
+    class-based views' methods are checked against it, so a new method needs a body here.
+    """
+
+    path: str
+    owner_status: int = 200
+    owner_sees: tuple[str, ...] = ()
+    writes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The path names alpha's objects (ids, tokens): on beta's host it must find nothing.
+    alpha_ids: bool = False
+    # Public pages: alpha's data the page exists to show to whoever holds the link.
+    may_show: tuple[str, ...] = ()
+
+    @property
+    def is_admin_site(self) -> bool:
+        return self.path.startswith("/admin/")
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+# Every route that needs a signed-in member of the workspace, with a concrete alpha path.
+COVERED: dict[str, Route] = {
+    # --- dashboard, members ---------------------------------------------------------------
+    "": Route("/"),
+    "members/": Route("/members/", owner_sees=(MARKER_MEMBER, MARKER_INVITEE)),
+    "members/invite/": Route(
+        "/members/invite/",
+        owner_status=405,
+        writes={"post": {"email": "sneaky@alpha.test", "role": "admin", "team": "sales"}},
+    ),
+    "members/<int:pk>/": Route(
+        "/members/{member_id}/",
+        owner_status=405,
+        writes={"post": {"role": "admin", "team": "sales"}},
+        alpha_ids=True,
+    ),
+    # --- data (imports, exports, column mappings) -----------------------------------------
+    "data/": Route(
+        "/data/",
+        owner_sees=(MARKER_FILE,),
+        writes={"post": {"file": upload(), "kind": "leads", "format": "canonical"}},
+    ),
+    "data/imports/<int:pk>/": Route(
+        "/data/imports/{import_id}/", owner_sees=(MARKER_FILE,), alpha_ids=True
+    ),
+    "data/imports/<int:pk>/rejected-rows.csv": Route(
+        "/data/imports/{import_id}/rejected-rows.csv", owner_sees=(MARKER_REJECTED,), alpha_ids=True
+    ),
+    "data/export/<str:kind>.csv": Route("/data/export/leads.csv", owner_sees=(MARKER_LEAD,)),
+    "data/mappings/<str:kind>/<str:file_format>/": Route(
+        "/data/mappings/leads/hubspot/", writes={"post": {"lead_id": "Sneaky Id"}}
+    ),
+    # --- KPI pages, settings --------------------------------------------------------------
+    "kpis/": Route("/kpis/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
+    "kpis/planner/": Route("/kpis/planner/?revenue=100000&period=2025-Q1"),
+    "settings/": Route(
+        "/settings/",
+        owner_sees=(MARKER_SOURCE,),
+        writes={
+            "post": {"time_zone": "Europe/Paris", "currency": "EUR", "response_sla_hours": "12"}
+        },
+    ),
+    "settings/channels/": Route(
+        "/settings/channels/",
+        owner_status=405,
+        writes={"post": {f"owner:{MARKER_SOURCE}": "marketing", "new_source": "sneaky"}},
+    ),
+    "settings/targets/": Route(
+        "/settings/targets/",
+        owner_status=405,
+        writes={"post": {"new_kpi": "win_rate", "new_comparator": "gte", "new_target": "30%"}},
+    ),
+    # --- surveys --------------------------------------------------------------------------
+    "surveys/": Route("/surveys/", owner_sees=(MARKER_SURVEY, MARKER_NPS, MARKER_DRAFT)),
+    "surveys/new/": Route(
+        "/surveys/new/",
+        writes={
+            "post": {
+                "kind": "nps",
+                "title": "Sneaky survey",
+                "anonymity_threshold": "5",
+                "reminder_days": "3",
+                "start": "now",
+                "wave_days": "14",
+            }
+        },
+    ),
+    "surveys/<int:pk>/": Route(
+        "/surveys/{survey_id}/", owner_sees=(MARKER_SURVEY,), alpha_ids=True
+    ),
+    "surveys/<int:pk>/open/": Route(
+        "/surveys/{draft_id}/open/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "surveys/<int:pk>/close/": Route(
+        "/surveys/{survey_id}/close/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "surveys/<int:pk>/threshold/": Route(
+        "/surveys/{survey_id}/threshold/",
+        owner_status=405,
+        writes={"post": {"anonymity_threshold": "9"}},
+        alpha_ids=True,
+    ),
+    "surveys/<int:pk>/customers/": Route(
+        "/surveys/{nps_id}/customers/",
+        owner_status=405,
+        writes={"post": {"customers": "sneaky@customer.test"}},
+        alpha_ids=True,
+    ),
+    "surveys/<int:pk>/results.csv": Route("/surveys/{survey_id}/results.csv", alpha_ids=True),
+    # --- the workspace admin (function views: their write methods are listed by hand) ----
+    "admin/": Route("/admin/", owner_sees=("Invitations",)),
+    "admin/password_change/": Route(
+        "/admin/password_change/",
+        writes={
+            "post": {
+                "old_password": PASSWORD,
+                "new_password1": "sneaky-new-pass-123",
+                "new_password2": "sneaky-new-pass-123",
+            }
+        },
+    ),
+    "admin/password_change/done/": Route("/admin/password_change/done/"),
+    "admin/autocomplete/": Route(
+        "/admin/autocomplete/?app_label=accounts&model_name=invitation&field_name=invited_by"
+        "&term=marker",
+        owner_sees=(MARKER_MEMBER,),
+    ),
+    "admin/jsi18n/": Route("/admin/jsi18n/"),
+    # Users have no public page ("view on site"): 404 for the owner too, the route still runs.
+    "admin/r/<path:content_type_id>/<path:object_id>/": Route(
+        "/admin/r/{user_content_type_id}/{member_id}/", owner_status=404, alpha_ids=True
+    ),
+    "admin/accounts/invitation/": Route(
+        "/admin/accounts/invitation/", owner_sees=(MARKER_INVITEE,)
+    ),
+    "admin/accounts/invitation/add/": Route(
+        "/admin/accounts/invitation/add/",
+        writes={
+            "post": {
+                "email": "sneaky@alpha.test",
+                "role": "admin",
+                "team": "sales",
+                "token_hash": "0" * 64,
+                "expires_at_0": "2099-01-01",
+                "expires_at_1": "00:00:00",
+            }
+        },
+    ),
+    "admin/accounts/invitation/<path:object_id>/history/": Route(
+        "/admin/accounts/invitation/{invitation_id}/history/",
+        owner_sees=(MARKER_INVITEE,),
+        alpha_ids=True,
+    ),
+    "admin/accounts/invitation/<path:object_id>/delete/": Route(
+        "/admin/accounts/invitation/{invitation_id}/delete/",
+        owner_sees=(MARKER_INVITEE,),
+        writes={"post": {"post": "yes"}},
+        alpha_ids=True,
+    ),
+    "admin/accounts/invitation/<path:object_id>/change/": Route(
+        "/admin/accounts/invitation/{invitation_id}/change/",
+        owner_sees=(MARKER_INVITEE,),
+        writes={
+            "post": {
+                "email": "sneaky@alpha.test",
+                "role": "admin",
+                "team": "sales",
+                "expires_at_0": "2099-01-01",
+                "expires_at_1": "00:00:00",
+            }
+        },
+        alpha_ids=True,
+    ),
+    # The admin's old-style object URL redirects to the change page, whatever the method.
+    "admin/accounts/invitation/<path:object_id>/": Route(
+        "/admin/accounts/invitation/{invitation_id}/",
+        owner_status=302,
+        writes=EVERY_WRITE_EMPTY,
+        alpha_ids=True,
+    ),
+    "admin/accounts/user/<id>/password/": Route(
+        "/admin/accounts/user/{member_id}/password/",
+        owner_sees=(MARKER_MEMBER,),
+        writes={"post": NEW_PASSWORD},
+        alpha_ids=True,
+    ),
+    "admin/accounts/user/": Route("/admin/accounts/user/", owner_sees=(MARKER_MEMBER,)),
+    "admin/accounts/user/add/": Route(
+        "/admin/accounts/user/add/",
+        writes={"post": {"username": "sneaky@alpha.test", **NEW_PASSWORD}},
+    ),
+    "admin/accounts/user/<path:object_id>/history/": Route(
+        "/admin/accounts/user/{member_id}/history/", owner_sees=(MARKER_MEMBER,), alpha_ids=True
+    ),
+    "admin/accounts/user/<path:object_id>/delete/": Route(
+        "/admin/accounts/user/{member_id}/delete/",
+        owner_sees=(MARKER_MEMBER,),
+        writes={"post": {"post": "yes"}},
+        alpha_ids=True,
+    ),
+    "admin/accounts/user/<path:object_id>/change/": Route(
+        "/admin/accounts/user/{member_id}/change/",
+        owner_sees=(MARKER_MEMBER,),
+        writes={
+            "post": {
+                "username": MARKER_MEMBER,
+                "email": MARKER_MEMBER,
+                "role": "admin",
+                "team": "sales",
+                "is_active": "on",
+            }
+        },
+        alpha_ids=True,
+    ),
+    "admin/accounts/user/<path:object_id>/": Route(
+        "/admin/accounts/user/{member_id}/",
+        owner_status=302,
+        writes=EVERY_WRITE_EMPTY,
+        alpha_ids=True,
+    ),
+    # Registering a model of another app adds it to this pattern: audit its admin pages too.
+    "admin/^(?P<app_label>accounts)/$": Route("/admin/accounts/", owner_sees=("Invitations",)),
+    "admin/(?P<url>.*)$": Route("/admin/no-such-page/", owner_status=404),
+    # --- /api/v1/ -------------------------------------------------------------------------
+    "api/v1/me/": Route("/api/v1/me/", owner_sees=("alice@alpha.test",)),
+    "api/v1/members/": Route("/api/v1/members/", owner_sees=(MARKER_MEMBER,)),
+    "api/v1/members/<int:pk>/": Route(
+        "/api/v1/members/{member_id}/",
+        owner_status=405,
+        writes={"patch": {"role": "admin"}},
+        alpha_ids=True,
+    ),
+    "api/v1/invitations/": Route(
+        "/api/v1/invitations/",
+        owner_sees=(MARKER_INVITEE,),
+        writes={"post": {"email": "sneaky@alpha.test", "role": "admin", "team": "sales"}},
+    ),
+    "api/v1/imports/": Route(
+        "/api/v1/imports/",
+        owner_sees=(MARKER_FILE,),
+        writes={"post": {"file": upload(), "kind": "leads", "format": "canonical"}},
+    ),
+    "api/v1/imports/<int:pk>/": Route(
+        "/api/v1/imports/{import_id}/", owner_sees=(MARKER_FILE,), alpha_ids=True
+    ),
+    "api/v1/imports/<int:pk>/rejected-rows/": Route(
+        "/api/v1/imports/{import_id}/rejected-rows/", owner_sees=(MARKER_REJECTED,), alpha_ids=True
+    ),
+    "api/v1/import-mappings/<str:kind>/<str:file_format>/": Route(
+        "/api/v1/import-mappings/leads/hubspot/",
+        writes={"put": {"columns": {"lead_id": "Sneaky Id"}}},
+    ),
+    "api/v1/exports/<str:kind>/": Route("/api/v1/exports/leads/", owner_sees=(MARKER_LEAD,)),
+    "api/v1/kpis/": Route("/api/v1/kpis/?period=2025-01&by=source", owner_sees=(MARKER_SOURCE,)),
+    "api/v1/kpis/series/": Route(
+        "/api/v1/kpis/series/?kpi=leads&grain=month&from=2025-01&to=2025-01&by=source",
+        owner_sees=(MARKER_SOURCE,),
+    ),
+    "api/v1/kpis/anomalies/": Route("/api/v1/kpis/anomalies/?grain=month&from=2024-06&to=2025-01"),
+    "api/v1/kpis/stability/": Route("/api/v1/kpis/stability/?month=2025-01"),
+    "api/v1/kpis/jobs/": Route("/api/v1/kpis/jobs/", owner_sees=('"import_ids":[{import_id}]',)),
+    "api/v1/kpis/jobs/refresh/": Route(
+        "/api/v1/kpis/jobs/refresh/", owner_status=405, writes={"post": {}}
+    ),
+    "api/v1/planner/": Route("/api/v1/planner/?revenue=100000&period=2025-Q1"),
+    "api/v1/settings/": Route(
+        "/api/v1/settings/",
+        owner_sees=(MARKER_SOURCE,),
+        writes={"patch": {"currency": "EUR", "channel_ownership": {"sneaky": "sales"}}},
+    ),
+    "api/v1/surveys/": Route(
+        "/api/v1/surveys/", owner_sees=(MARKER_SURVEY, MARKER_NPS, MARKER_DRAFT)
+    ),
+    "api/v1/surveys/create/": Route(
+        "/api/v1/surveys/create/",
+        owner_status=405,
+        writes={"post": {"kind": "nps", "title": "Sneaky survey", "open_now": True}},
+    ),
+    "api/v1/surveys/question-bank/": Route("/api/v1/surveys/question-bank/"),
+    "api/v1/surveys/alignment-trend/": Route("/api/v1/surveys/alignment-trend/"),
+    "api/v1/surveys/<int:survey_id>/": Route(
+        "/api/v1/surveys/{survey_id}/", owner_sees=(MARKER_SURVEY,), alpha_ids=True
+    ),
+    "api/v1/surveys/<int:survey_id>/update/": Route(
+        "/api/v1/surveys/{survey_id}/update/",
+        owner_status=405,
+        writes={"patch": {"title": "Sneaky title"}},
+        alpha_ids=True,
+    ),
+    "api/v1/surveys/<int:survey_id>/open/": Route(
+        "/api/v1/surveys/{draft_id}/open/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "api/v1/surveys/<int:survey_id>/close/": Route(
+        "/api/v1/surveys/{survey_id}/close/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "api/v1/surveys/<int:survey_id>/invitations/": Route(
+        "/api/v1/surveys/{nps_id}/invitations/", owner_sees=(MARKER_CUSTOMER,), alpha_ids=True
+    ),
+    "api/v1/surveys/<int:survey_id>/customers/": Route(
+        "/api/v1/surveys/{nps_id}/customers/",
+        owner_status=405,
+        writes={"post": {"customers": [{"email": "sneaky@customer.test"}]}},
+        alpha_ids=True,
+    ),
+    "api/v1/surveys/<int:survey_id>/results/": Route(
+        "/api/v1/surveys/{survey_id}/results/", alpha_ids=True
+    ),
+    "api/v1/surveys/<int:survey_id>/nps/": Route("/api/v1/surveys/{nps_id}/nps/", alpha_ids=True),
+}
+
+# Covered routes for workspace admins only, even to read (the whole admin site is, too).
+ADMINS_ONLY = {
+    "members/invite/",
+    "members/<int:pk>/",
+    "data/mappings/<str:kind>/<str:file_format>/",
+    "settings/",
+    "settings/channels/",
+    "settings/targets/",
+    "surveys/new/",
+    "surveys/<int:pk>/open/",
+    "surveys/<int:pk>/close/",
+    "surveys/<int:pk>/threshold/",
+    "surveys/<int:pk>/customers/",
+    "api/v1/members/<int:pk>/",
+    "api/v1/invitations/",
+    "api/v1/kpis/jobs/refresh/",
+    "api/v1/settings/",
+    "api/v1/surveys/create/",
+    "api/v1/surveys/<int:survey_id>/update/",
+    "api/v1/surveys/<int:survey_id>/open/",
+    "api/v1/surveys/<int:survey_id>/close/",
+    "api/v1/surveys/<int:survey_id>/invitations/",
+    "api/v1/surveys/<int:survey_id>/customers/",
+}
+
+# Routes that answer without an account, by design. Each still must show nothing of alpha
+# beyond `may_show` (what its link exists for), never fail, and treat a foreign session as none.
+PUBLIC_BY_DESIGN: dict[str, Route] = {
+    # Signing in, out and resetting a password happen before anyone is signed in.
+    "login/": Route("/login/"),
+    "logout/": Route("/logout/", owner_status=405),  # POST only (Django 5)
+    "password-reset/": Route("/password-reset/"),
+    "password-reset/sent/": Route("/password-reset/sent/"),
+    # The emailed reset link: a valid one redirects to the form, showing no account data.
+    "password-reset/<uidb64>/<token>/": Route(
+        "/password-reset/{reset_uid}/{reset_token}/", owner_status=302, alpha_ids=True
+    ),
+    "password-reset/complete/": Route("/password-reset/complete/"),
+    "admin/login/": Route("/admin/login/", owner_status=302),  # signed-in admins go to the index
+    "admin/logout/": Route("/admin/logout/", owner_status=405),  # POST only
+    # The emailed invitation link shows its own address, role and team to whoever holds it.
+    "invitations/<str:token>/": Route(
+        "/invitations/{invitation_token}/", may_show=(MARKER_INVITEE,), alpha_ids=True
+    ),
+    # Survey answer pages: the survey's title and statements, to the holder of the link.
+    "surveys/r/<str:token>/": Route(
+        "/surveys/r/{survey_token}/", may_show=(MARKER_SURVEY,), alpha_ids=True
+    ),
+    "surveys/p/<str:public_id>/": Route(
+        "/surveys/p/{nps_public_id}/", may_show=(MARKER_NPS,), alpha_ids=True
+    ),
+    # Liveness for load balancers: {"status": "ok"}, no data.
+    "health/": Route("/health/"),
+    # The API's description (OpenAPI and its browsable page): endpoints, not workspace data.
+    "api/v1/schema/": Route("/api/v1/schema/"),
+    "api/v1/docs/": Route("/api/v1/docs/"),
+}
+
+# Routes deliberately left out of the audit, with the reason. Keep this empty when you can.
+SKIPPED: dict[str, str] = {}
+
+
+# --- the routes ----------------------------------------------------------------------------
+
+
+def tenant_routes() -> dict[str, Callable]:
+    """Every URL pattern of a workspace's host as its full pattern text, with its view."""
+
+    def walk(patterns, prefix: str) -> Iterator[tuple[str, Callable]]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                assert isinstance(pattern, URLPattern)
+                yield prefix + str(pattern.pattern), pattern.callback
+
+    return dict(walk(get_resolver(URLCONF).url_patterns, ""))
+
+
+def write_methods_of(view: Callable) -> set[str] | None:
+    """The write methods a class-based view (Django's or DRF's) answers; None for functions."""
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    if view_class is None:
+        return None
+    return {method for method in ("post", "put", "patch", "delete") if hasattr(view_class, method)}
+
+
+def test_every_route_of_a_workspace_host_is_audited():
+    routes = tenant_routes()
+    audited = {**COVERED, **PUBLIC_BY_DESIGN, **SKIPPED}
+    assert not set(COVERED) & set(PUBLIC_BY_DESIGN), "a route is both covered and public"
+    assert not ADMINS_ONLY - set(COVERED), ADMINS_ONLY - set(COVERED)
+    new = sorted(set(routes) - set(audited))
+    assert not new, (
+        f"new routes on a workspace's host: {new}. Add each to COVERED in {__file__} (with a "
+        "concrete alpha path and the bodies of its write methods), or to PUBLIC_BY_DESIGN or "
+        "SKIPPED with the reason."
+    )
+    gone = sorted(set(audited) - set(routes))
+    assert not gone, f"audited routes that no longer exist (remove them): {gone}"
+    for pattern, route in COVERED.items():
+        methods = write_methods_of(routes[pattern])
+        if methods is not None:
+            assert methods == set(route.writes), (
+                f"{pattern}: the view answers {sorted(methods)}, the audit sends "
+                f"{sorted(route.writes)}"
+            )
+
+
+# --- alpha's data --------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    ids: dict[str, Any]
+    media_root: Path
+    import_file_name: str  # relative to MEDIA_ROOT, as the job stores it
+
+    def path(self, route: Route) -> str:
+        return route.path.format(**self.ids)
+
+    def owner_sees(self, route: Route) -> list[str]:
+        return [text.format(**self.ids) for text in route.owner_sees]
+
+
+@pytest.fixture
+def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
+    """Real objects in alpha, made by the apps' own services, carrying the markers."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with schema_context(beta.schema_name):
+        beta_user_ids = set(User.objects.values_list("pk", flat=True))
+    # Ids are per schema: the member's id must name nobody in beta, or beta's answer would be
+    # about its own person (sequences differ between schemas, so a second try moves on).
+    member = make_user(alpha, MARKER_MEMBER, "member", "marketing")
+    while member.pk in beta_user_ids:
+        with schema_context(alpha.schema_name):
+            member.delete()
+        member = make_user(alpha, MARKER_MEMBER, "member", "marketing")
+    with schema_context(alpha.schema_name):
+        invitation, invitation_token = account_services.invitation_create(
+            invited_by=alice,
+            email=MARKER_INVITEE,
+            role="member",
+            team="sales",
+            site_url=f"http://{ALPHA_HOST}",
+        )
+        accepted = funnel_services.import_job_create(
+            file=File(io.BytesIO(IMPORT_CSV.encode()), name=MARKER_FILE),
+            file_name=MARKER_FILE,
+            kind="leads",
+            file_format="canonical",
+            skip_invalid=True,
+            enqueue=False,
+        )
+        job = funnel_services.import_job_run(job_id=accepted.job.pk)
+        assert job is not None and job.rows_stored == 1 and job.rows_rejected == 1
+        # A snapshot of January by source, as the refresh task would store it.
+        KpiSnapshot.objects.create(
+            grain="month",
+            label="2025-01",
+            period_start=datetime(2025, 1, 1, tzinfo=UTC),
+            period_end=datetime(2025, 2, 1, tzinfo=UTC),
+            kpis={"leads": 1},
+            by_source={MARKER_SOURCE: {"leads": 1}},
+            computed_at=datetime(2025, 2, 1, tzinfo=UTC),
+            definitions_version=1,
+        )
+        # The refresh job the import asks for once it commits (tests never commit).
+        kpi_services.kpi_snapshot_refresh_enqueue(
+            import_id=job.pk, start=job.affected_start, end=job.affected_end
+        )
+        # Settings are workspace data too: alpha's channel ownership names the marker source.
+        configuration_services.workspace_settings_update(
+            channel_ownership={MARKER_SOURCE: "sales"}, changes={}
+        )
+        survey = survey_services.survey_create(
+            created_by=alice,
+            kind="alignment",
+            title=MARKER_SURVEY,
+            statements=survey_services.statements_from(
+                bank_keys=[item["key"] for item in QUESTION_BANK[:2]]
+            ),
+            invite_teams=("marketing",),
+            anonymity_threshold=3,
+            site_url=f"http://{ALPHA_HOST}",
+        )
+        survey = survey_services.survey_open(survey=survey, opened_by=alice)
+        invitee = Invitee.objects.get(survey=survey, user=member)
+        survey_token = survey_tokens.invitee_token(survey_id=survey.pk, nonce=invitee.nonce)
+        nps = survey_services.survey_create(
+            created_by=alice,
+            kind="nps",
+            title=MARKER_NPS,
+            anonymity_threshold=3,
+            public_link_enabled=True,
+        )
+        survey_services.survey_customers_add(
+            survey=nps,
+            added_by=alice,
+            customers=[{"email": MARKER_CUSTOMER, "lead_id": MARKER_LEAD}],
+        )
+        nps = survey_services.survey_open(survey=nps, opened_by=alice)
+        # Left a draft, so that opening it is a real change a refused request must not make.
+        draft = survey_services.survey_create(
+            created_by=alice, kind="nps", title=MARKER_DRAFT, anonymity_threshold=3
+        )
+        user_content_type_id = ContentType.objects.get_for_model(User).pk
+    with schema_context(beta.schema_name):
+        # The ids below name nothing in beta, so a 404 there is the isolation, not luck.
+        assert not ImportJob.objects.filter(pk=job.pk).exists()
+        assert not Survey.objects.filter(pk__in=[survey.pk, nps.pk, draft.pk]).exists()
+        # Beta's settings row is made on its first page view: made now, it is no change later.
+        workspace_settings_get()
+    return World(
+        ids={
+            "member_id": member.pk,
+            "invitation_id": invitation.pk,
+            "invitation_token": invitation_token,
+            "import_id": job.pk,
+            "survey_id": survey.pk,
+            "survey_token": survey_token,
+            "nps_id": nps.pk,
+            "nps_public_id": nps.public_id,
+            "draft_id": draft.pk,
+            "user_content_type_id": user_content_type_id,
+            # The member never signs in here: a sign-in would void the token (it hashes last_login).
+            "reset_uid": urlsafe_base64_encode(force_bytes(member.pk)),
+            "reset_token": default_token_generator.make_token(member),
+        },
+        media_root=Path(settings.MEDIA_ROOT),
+        import_file_name=job.file.name,
+    )
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def browser(host: str, user=None) -> Client:
+    """A client that answers server errors as responses (to check them) instead of raising."""
+    client = client_for(host, user)
+    client.raise_request_exception = False
+    return client
+
+
+def with_cookies_of(client: Client, owner: Client | None) -> Client:
+    """`client` holding a copy of `owner`'s cookies only (none for None), as a fresh browser
+    would; reusing the client spares loading the middleware for every request."""
+    client.cookies = SimpleCookie()
+    for name, morsel in (owner.cookies if owner else {}).items():
+        client.cookies[name] = morsel.value
+    return client
+
+
+def send(client: Client, method: str, path: str, body: dict[str, Any] | None = None):
+    body = {key: value() if callable(value) else value for key, value in (body or {}).items()}
+    if method == "get":
+        return client.get(path)
+    has_file = any(isinstance(value, SimpleUploadedFile) for value in body.values())
+    if method == "post" and (has_file or not path.startswith("/api/")):
+        return client.post(path, body)  # a form (multipart), as a browser sends it
+    if path.startswith("/api/"):
+        return getattr(client, method)(path, json.dumps(body), content_type="application/json")
+    return getattr(client, method)(
+        path, urlencode(body), content_type="application/x-www-form-urlencoded"
+    )
+
+
+def content_of(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8", "replace") + "\n" + str(dict(response.headers))
+
+
+def requests_of(route: Route) -> list[tuple[str, dict[str, Any]]]:
+    return [("get", {}), *route.writes.items()]
+
+
+def leaked(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    return [marker for marker in ALPHA_MARKERS if marker in text and marker not in allowed]
+
+
+def is_sign_in_redirect(response, route: Route) -> bool:
+    login = "/admin/login/" if route.is_admin_site else "/login/"
+    return response.status_code == 302 and response["Location"].startswith(login)
+
+
+def state_of_workspaces(*schemas: str) -> dict[str, str]:
+    """A digest of every table of the schemas (sessions aside) and of the stored files."""
+    digests: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema = ANY(%s) AND table_type = 'BASE TABLE' "
+            "AND table_name <> 'django_session' ORDER BY 1, 2",
+            [list(schemas)],
+        )
+        tables = cursor.fetchall()
+        quote = connection.ops.quote_name
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT '{schema}.{table}', md5(coalesce(string_agg(t::text, '|' "
+                f"ORDER BY t::text), '')) FROM {quote(schema)}.{quote(table)} AS t"
+                for schema, table in tables
+            )
+        )
+        digests.update(dict(cursor.fetchall()))
+    from django.conf import settings
+
+    media = Path(settings.MEDIA_ROOT)
+    digests["files"] = repr(sorted(str(p) for p in media.rglob("*")) if media.exists() else [])
+    return digests
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+def test_owner_reaches_every_covered_route(world, alice):
+    """Alice's answers prove each concrete path names a real object of alpha."""
+    owner = browser(ALPHA_HOST, alice)
+    routes = tenant_routes()
+    failures = []
+    for pattern, route in {**COVERED, **PUBLIC_BY_DESIGN}.items():
+        path = world.path(route)
+        if resolve(path.split("?")[0], urlconf=URLCONF).func is not routes[pattern]:
+            failures.append(f"{path} does not reach the route {pattern!r}")
+        response = owner.get(path)
+        text = content_of(response)
+        if response.status_code != route.owner_status:
+            failures.append(f"alice GET {path}: {response.status_code}, not {route.owner_status}")
+        missing = [marker for marker in world.owner_sees(route) if marker not in text]
+        if missing:
+            failures.append(f"alice GET {path} does not show {missing}")
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_is_sent_to_sign_in_on_every_private_route(world, alpha, beta):
+    anonymous = browser(ALPHA_HOST)
+    failures = []
+    for route in COVERED.values():
+        path = world.path(route)
+        before = state_of_workspaces(alpha.schema_name, beta.schema_name)
+        for method, body in requests_of(route):
+            response = send(with_cookies_of(anonymous, None), method, path, body)
+            refused = (
+                response.status_code in (401, 403)
+                if route.is_api
+                else is_sign_in_redirect(response, route)
+            )
+            if not refused:
+                failures.append(f"anonymous {method.upper()} {path}: {response.status_code}")
+            if found := leaked(content_of(response)):
+                failures.append(f"anonymous {method.upper()} {path} shows {found}")
+        if diff := changed(before, state_of_workspaces(alpha.schema_name, beta.schema_name)):
+            failures.append(f"anonymous requests to {path} changed {diff}")
+    assert not failures, "\n".join(failures)
+
+
+def test_public_pages_show_only_what_their_link_is_for(world):
+    anonymous = browser(ALPHA_HOST)
+    failures = []
+    for route in PUBLIC_BY_DESIGN.values():
+        path = world.path(route)
+        response = anonymous.get(path)
+        if response.status_code >= SERVER_ERROR:
+            failures.append(f"anonymous GET {path}: {response.status_code}")
+        if found := leaked(content_of(response), route.may_show):
+            failures.append(f"anonymous GET {path} shows {found}")
+    assert not failures, "\n".join(failures)
+
+
+def test_another_workspaces_session_is_no_session_on_alpha(world, charlie):
+    """Charlie's cookie on alpha's host gets exactly what an anonymous visitor gets."""
+    charlie_at_home = browser(BETA_HOST, charlie)
+    assert charlie_at_home.get("/api/v1/me/").json()["email"] == "charlie@beta.test"
+    intruder, anonymous = browser(ALPHA_HOST), browser(ALPHA_HOST)
+    failures = []
+    for pattern, route in {**COVERED, **PUBLIC_BY_DESIGN}.items():
+        path = world.path(route)
+        # Writes only where refused anyway: a public answer page would store a real answer.
+        requests = requests_of(route) if pattern in COVERED else [("get", {})]
+        for method, body in requests:
+            intruder = with_cookies_of(intruder, charlie_at_home)
+            as_charlie = send(intruder, method, path, body)
+            as_nobody = send(with_cookies_of(anonymous, None), method, path, body)
+            seen = (as_charlie.status_code, as_charlie.get("Location"))
+            expected = (as_nobody.status_code, as_nobody.get("Location"))
+            if seen != expected:
+                failures.append(f"charlie's cookie {method.upper()} {path}: {seen} != {expected}")
+            if as_charlie.status_code >= SERVER_ERROR:
+                failures.append(f"charlie's cookie {method.upper()} {path}: server error")
+    assert not failures, "\n".join(failures)
+
+
+def test_another_workspaces_admin_finds_nothing_of_alpha_on_own_host(world, alpha, beta, charlie):
+    charlie_at_home = browser(BETA_HOST, charlie)
+    failures = []
+    for route in {**COVERED, **PUBLIC_BY_DESIGN}.values():
+        path = world.path(route)
+        # Beta's own writes at its own routes are legitimate: only alpha's ids are tried so.
+        requests = requests_of(route) if route.alpha_ids else [("get", {})]
+        before = state_of_workspaces(alpha.schema_name, beta.schema_name)
+        for method, body in requests:
+            response = send(charlie_at_home, method, path, body)
+            status = response.status_code
+            text = content_of(response)
+            if status >= SERVER_ERROR:
+                failures.append(f"charlie {method.upper()} {path} on beta: server error")
+            # 405 only where the route answers no GET at all, whatever the id (as for alice).
+            refusals = (302, 403, 404, 410, *((405,) if route.owner_status == 405 else ()))
+            if (
+                route.alpha_ids
+                and status not in refusals
+                and not (route.path.startswith("/password-reset/") and "Link expired" in text)
+            ):
+                failures.append(f"charlie {method.upper()} {path} on beta: {status}")
+            if found := leaked(text):
+                failures.append(f"charlie {method.upper()} {path} on beta shows {found}")
+        if diff := changed(before, state_of_workspaces(alpha.schema_name, beta.schema_name)):
+            failures.append(f"charlie's requests to {path} on beta changed {diff}")
+    assert not failures, "\n".join(failures)
+
+
+def test_viewer_is_refused_every_write_and_nothing_changes(world, alpha, beta, bob):
+    viewer = browser(ALPHA_HOST, bob)
+    failures = []
+    for route in COVERED.values():
+        if not route.writes:
+            continue
+        path = world.path(route)
+        before = state_of_workspaces(alpha.schema_name, beta.schema_name)
+        for method, body in route.writes.items():
+            response = send(viewer, method, path, body)
+            # The admin site sends anyone who is not an admin of the workspace to its sign-in.
+            refused = (
+                is_sign_in_redirect(response, route)
+                if route.is_admin_site
+                else response.status_code == 403
+            )
+            if not refused:
+                failures.append(f"bob {method.upper()} {path}: {response.status_code}")
+        if diff := changed(before, state_of_workspaces(alpha.schema_name, beta.schema_name)):
+            failures.append(f"bob's writes to {path} changed {diff}")
+    assert not failures, "\n".join(failures)
+
+
+# Admins' business only: who is invited, and the customers' addresses of NPS/CSAT surveys.
+ADMIN_ONLY_MARKERS = (MARKER_INVITEE, MARKER_CUSTOMER)
+
+
+def test_viewer_reads_what_viewers_may_and_no_admin_only_data(world, bob):
+    viewer = browser(ALPHA_HOST, bob)
+    failures = []
+    for pattern, route in COVERED.items():
+        path = world.path(route)
+        response = viewer.get(path)
+        if not (pattern in ADMINS_ONLY or route.is_admin_site):
+            if response.status_code != route.owner_status:
+                failures.append(f"bob GET {path}: {response.status_code}, not {route.owner_status}")
+        elif not (
+            is_sign_in_redirect(response, route)
+            if route.is_admin_site
+            else response.status_code == 403
+        ):
+            failures.append(f"bob GET {path} (admins only): {response.status_code}")
+        if found := [marker for marker in ADMIN_ONLY_MARKERS if marker in content_of(response)]:
+            failures.append(f"bob GET {path} shows {found}")
+    assert not failures, "\n".join(failures)
+
+
+def test_viewer_upload_on_the_data_page_is_forbidden_and_stores_nothing(world, alpha, bob):
+    """The page answered 404 here, unlike the API and every other page (403)."""
+    response = send(browser(ALPHA_HOST, bob), "post", "/data/", {"file": upload(), "kind": "leads"})
+    assert response.status_code == 403
+    with schema_context(alpha.schema_name):
+        assert list(ImportJob.objects.values_list("pk", flat=True)) == [world.ids["import_id"]]
+
+
+# --- files and caches ----------------------------------------------------------------------
+
+
+def test_an_imports_file_is_stored_under_its_workspace_folder_and_never_served(
+    world, alpha, alice, charlie
+):
+    relative = Path(world.import_file_name)
+    assert relative.parts[:2] == ("imports", alpha.schema_name), relative
+    assert (world.media_root / relative).read_text() == IMPORT_CSV
+    stored_folder = relative.parts[2]  # the random folder: the only way to name the file
+    # Neither the API nor the page tells where the file is stored.
+    owner = browser(ALPHA_HOST, alice)
+    for path in (f"/api/v1/imports/{world.ids['import_id']}/", "/api/v1/imports/", "/data/"):
+        assert stored_folder not in content_of(owner.get(path)), path
+    # No route of any host serves the stored files, so nothing reaches them from beta.
+    url = f"/media/{relative.as_posix()}"
+    for client in (owner, browser(BETA_HOST, charlie), browser(BETA_HOST)):
+        response = client.get(url)
+        assert response.status_code in (302, 404), (url, response.status_code)
+        assert MARKER_LEAD not in content_of(response)
+
+
+def test_rejected_rows_of_alpha_are_not_found_from_beta(world, charlie):
+    import_id = world.ids["import_id"]
+    charlie_at_home = browser(BETA_HOST, charlie)
+    for path in (
+        f"/data/imports/{import_id}/rejected-rows.csv",
+        f"/api/v1/imports/{import_id}/rejected-rows/",
+    ):
+        response = charlie_at_home.get(path)
+        assert response.status_code == 404, path
+        assert MARKER_REJECTED not in content_of(response)
+
+
+def test_cached_values_are_kept_per_workspace(alpha, beta):
+    with schema_context(alpha.schema_name):
+        cache.set("kpi-dashboard", MARKER_SOURCE)
+        assert cache.get("kpi-dashboard") == MARKER_SOURCE
+    with schema_context(beta.schema_name):
+        assert cache.get("kpi-dashboard") is None
