@@ -149,8 +149,9 @@ def _fact_filters() -> dict[Fact, str]:
     return {**FACT_FILTERS, Fact.LEAD: _LEAD_FILTER}
 
 
-def kpi_measures_sql(by: str | None) -> str:
-    """The one statement computing every measure for a period, grouped `by` source or owner."""
+def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
+    """The one statement computing every measure for a period, in total and per group of each
+    of `breakdowns` ("source", "owner"): each fact is read once, grouped by grouping sets."""
     tables = _tables()
     filters = _fact_filters()
     branches = []
@@ -161,24 +162,28 @@ def kpi_measures_sql(by: str | None) -> str:
             for measure in measures
         )
         where = f" WHERE {filters[fact]}" if fact in filters else ""
-        key = _GROUP_KEYS[by].get(fact) if by else None
-        if key is None:
+        keys = {by: _GROUP_KEYS[by][fact] for by in breakdowns if fact in _GROUP_KEYS[by]}
+        if not keys:
             branches.append(
-                f"SELECT '{fact}' AS fact, true AS is_total, NULL::text AS grp,"
+                f"SELECT '{fact}' AS fact, NULL::text AS breakdown, NULL::text AS grp,"
                 f" json_build_object({pairs})::text AS measures"
                 f" FROM {_fact_from(fact, tables)}{where}"
             )
-        else:
-            branches.append(
-                f"SELECT '{fact}' AS fact, GROUPING({key}) = 1 AS is_total, {key}::text AS grp,"
-                f" json_build_object({pairs})::text AS measures"
-                f" FROM {_fact_from(fact, tables)}{where}"
-                f" GROUP BY GROUPING SETS ((), ({key}))"
-            )
-    if by == "source":
+            continue
+        # A row belongs to the one grouping set whose key it is grouped by; none → the total.
+        breakdown = " ".join(f"WHEN GROUPING({key}) = 0 THEN '{by}'" for by, key in keys.items())
+        group = " ".join(f"WHEN GROUPING({key}) = 0 THEN {key}::text" for key in keys.values())
+        sets = ", ".join(f"({key})" for key in keys.values())
+        branches.append(
+            f"SELECT '{fact}' AS fact, CASE {breakdown} END AS breakdown, CASE {group} END AS grp,"
+            f" json_build_object({pairs})::text AS measures"
+            f" FROM {_fact_from(fact, tables)}{where}"
+            f" GROUP BY GROUPING SETS ((), {sets})"
+        )
+    if "source" in breakdowns:
         # SPEC: by_source lists every source seen in leads, spend or traffic.
         branches.append(
-            f"SELECT 'sources', false, source, NULL FROM (SELECT DISTINCT source FROM"
+            f"SELECT 'sources', 'source', source, NULL FROM (SELECT DISTINCT source FROM"
             f" {tables['lead']} UNION SELECT source FROM {tables['spend']}"
             f" UNION SELECT source FROM {tables['traffic']}) AS seen"
         )
@@ -213,21 +218,26 @@ _DEFAULTS = {MeasureKind.COUNT: 0, MeasureKind.SUM: Fraction(0)}
 
 @dataclass
 class PeriodMeasures:
-    """The measures of one period: the total, and per group when a breakdown was asked."""
+    """The measures of one period: the total, and per group of each breakdown asked
+    (`groups["source"]["email"]`)."""
 
     total: dict[str, Any] = field(default_factory=dict)
-    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 KPI_QUERY_WORK_MEM = "64MB"
 
+# The group of a row whose group key is empty (NULL), per breakdown.
+_NO_GROUP = {"source": UNATTRIBUTED, "owner": UNASSIGNED}
+
 
 def kpi_measures_fetch(
-    *, period: Period, context: KpiContext, by: str | None = None
+    *, period: Period, context: KpiContext, breakdowns: tuple[str, ...] = ()
 ) -> PeriodMeasures:
-    """Every measure of `period` (and per source or owner) from one SQL statement."""
-    if by is not None and by not in BREAKDOWNS:
-        raise ValueError(f"unknown breakdown {by!r}")
+    """Every measure of `period` (and per source and/or owner) from one SQL statement."""
+    for by in breakdowns:
+        if by not in BREAKDOWNS:
+            raise ValueError(f"unknown breakdown {by!r}")
     with transaction.atomic(), connection.cursor() as cursor:
         # JIT compilation of this wide statement costs more than it saves at any data size.
         cursor.execute("SET LOCAL jit = off")
@@ -236,36 +246,36 @@ def kpi_measures_fetch(
         # hash batches, ~10 → ~160 MB of temp files): time grew faster than the data. 64 MB
         # keeps them in memory up to a few million leads, for this statement only.
         cursor.execute(f"SET LOCAL work_mem = '{KPI_QUERY_WORK_MEM}'")
-        cursor.execute(kpi_measures_sql(by), kpi_measures_params(period, context))
+        cursor.execute(kpi_measures_sql(breakdowns), kpi_measures_params(period, context))
         rows = cursor.fetchall()
     kinds = {measure.name: measure.kind for measure in MEASURES}
     result = PeriodMeasures()
-    grouped_facts = set(_GROUP_KEYS[by]) if by else set()
-    group_names: set[str] = set()
-    parsed: list[tuple[bool, str, dict[str, Any]]] = []
-    for fact, is_total, group, measures_json in rows:
+    group_names: dict[str, set[str]] = {by: set() for by in breakdowns}
+    parsed: list[tuple[str, str, dict[str, Any]]] = []
+    for fact, by, group, measures_json in rows:
         if fact == "sources":
-            group_names.add(group)
+            group_names[by].add(group)
             continue
         values = json.loads(measures_json, parse_float=Decimal)
         measures = {name: _measure_value(kinds[name], raw) for name, raw in values.items()}
-        if is_total:
+        if by is None:
             result.total.update(measures)
             continue
-        name = group or (UNASSIGNED if by == "owner" else UNATTRIBUTED)
-        group_names.add(name)
-        parsed.append((False, name, measures))
-    if by == "source":
-        group_names.add(UNATTRIBUTED)
-    # A group with no row in a fact it is broken down by has zero counts and sums there.
-    defaults = {
-        measure.name: _DEFAULTS.get(measure.kind)
-        for measure in MEASURES
-        if measure.fact in grouped_facts
-    }
-    result.groups = {name: dict(defaults) for name in sorted(group_names)}
-    for _, name, measures in parsed:
-        result.groups[name].update(measures)
+        name = group or _NO_GROUP[by]
+        group_names[by].add(name)
+        parsed.append((by, name, measures))
+    if "source" in breakdowns:
+        group_names["source"].add(UNATTRIBUTED)
+    for by, names in group_names.items():
+        # A group with no row in a fact it is broken down by has zero counts and sums there.
+        defaults = {
+            measure.name: _DEFAULTS.get(measure.kind)
+            for measure in MEASURES
+            if measure.fact in _GROUP_KEYS[by]
+        }
+        result.groups[by] = {name: dict(defaults) for name in sorted(names)}
+    for by, name, measures in parsed:
+        result.groups[by][name].update(measures)
     return result
 
 
@@ -273,15 +283,23 @@ def kpi_report(
     *, period: Period, by: str | None = None, context: KpiContext | None = None
 ) -> dict[str, Any]:
     """The SPEC section 6 body (without `workspace`): period, rounded kpis, optional breakdown."""
+    return kpi_report_breakdowns(period=period, breakdowns=(by,) if by else (), context=context)
+
+
+def kpi_report_breakdowns(
+    *, period: Period, breakdowns: tuple[str, ...], context: KpiContext | None = None
+) -> dict[str, Any]:
+    """Like `kpi_report`, with a `by_<breakdown>` entry for each of `breakdowns`, all from the
+    same statement (snapshots store both by source and by owner)."""
     context = context or kpi_context_get()
-    measures = kpi_measures_fetch(period=period, context=context, by=by)
+    measures = kpi_measures_fetch(period=period, context=context, breakdowns=breakdowns)
     report: dict[str, Any] = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "kpis": kpis_output(kpis_compute(measures.total)),
     }
-    if by is not None:
+    for by in breakdowns:
         report[f"by_{by}"] = {
-            name: kpis_output(kpis_compute(group)) for name, group in measures.groups.items()
+            name: kpis_output(kpis_compute(group)) for name, group in measures.groups[by].items()
         }
     return report
 

@@ -8,7 +8,7 @@ from smarketing.kpis import selectors, services
 from smarketing.kpis.models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from smarketing.kpis.tasks import kpi_snapshot_refresh_task
 
-from .conftest import at, lead
+from .conftest import activity, at, deal, lead, report, spend
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,34 @@ def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, f
     assert (
         january.kpis == selectors.kpi_report(period=selectors.kpi_period_parse("2025-01"))["kpis"]
     )
+
+
+def test_snapshot_breakdowns_from_one_statement_match_each_breakdown_asked_alone(
+    in_alpha, frozen_now
+):
+    lead("L1", created_at="2025-01-10", source="email", owner="ann", mql_at="2025-01-12")
+    lead("L2", created_at="2025-01-11", source="events", owner="")
+    deal(status="won", amount="900", created_at="2025-01-02", closed_at="2025-01-20",
+         lead_id="L1", owner="bob")  # fmt: skip
+    deal(status="open", amount="50", created_at="2025-01-03", lead_id="L9", owner="cy")
+    activity(type="call", date="2025-01-15", owner="", lead_id="L2")
+    spend("2025-01", "webinar", "300")
+    run("2025-01-01", "2025-02-01")
+    january = snapshot("month", "2025-01")
+    assert january.by_source == report("2025-01", by="source")["by_source"]
+    assert january.by_owner == report("2025-01", by="owner")["by_owner"]
+    # Deals go by their own owner, leads and activities by theirs; empty owners are unassigned.
+    assert sorted(january.by_owner) == ["ann", "bob", "cy", "unassigned"]
+    assert january.by_owner["bob"]["revenue"] == 900.0
+    assert january.by_owner["ann"]["lead_to_mql_rate"] == 1.0
+    assert january.by_owner["unassigned"]["leads"] == 1
+    assert january.by_owner["unassigned"]["calls"] == 1
+    assert january.by_owner["cy"]["spend"] is None
+    # By source: the deal of an unknown lead is unattributed; spend's source is listed.
+    assert january.by_source["unattributed"]["won_deals"] == 0
+    assert january.by_source["email"]["revenue"] == 900.0
+    assert january.by_source["webinar"]["spend"] == 300.0
+    assert january.by_source["events"]["calls"] == 1
 
 
 def test_rerunning_a_job_changes_nothing(in_alpha, frozen_now):
