@@ -2,7 +2,6 @@
 
 from celery import shared_task
 from django.db import OperationalError
-from django_tenants.utils import schema_context
 
 from . import services
 
@@ -27,17 +26,10 @@ def survey_schedules_run_task(self) -> dict[str, int]:
 @shared_task(bind=True, name="surveys.periodic_all", **RETRY)
 def survey_periodic_all_task(self) -> int:
     """Beat entry (public schema): in every active workspace, open/close waves, then remind."""
-    from tenants.models import Workspace
+    from tenants.fanout import dangerously_in_each_active_workspace
 
-    workspaces = (
-        Workspace.objects.filter(is_active=True, is_template=False)
-        .exclude(schema_name="public")
-        .values_list("schema_name", flat=True)
-    )
-    count = 0
-    for schema_name in workspaces:
-        with schema_context(schema_name):
-            survey_schedules_run_task.delay()
-            survey_reminders_send_task.delay()
-        count += 1
-    return count
+    def enqueue_both() -> None:
+        survey_schedules_run_task.delay()
+        survey_reminders_send_task.delay()
+
+    return dangerously_in_each_active_workspace(enqueue_both)

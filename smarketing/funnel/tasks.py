@@ -1,8 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
-from django_tenants.utils import schema_context
 
-from tenants.models import Workspace
+from tenants.fanout import dangerously_in_each_active_workspace
 
 from . import services
 
@@ -40,12 +39,4 @@ def import_jobs_stale_task(self) -> dict:
 @shared_task(name="funnel.import_jobs_stale_all")
 def import_jobs_stale_all_task() -> int:
     """Public task for beat: queue every active workspace's stale-import check in its schema."""
-    workspaces = Workspace.objects.filter(is_active=True, is_template=False).exclude(
-        schema_name="public"
-    )
-    count = 0
-    for workspace in workspaces:
-        with schema_context(workspace.schema_name):
-            import_jobs_stale_task.delay()
-        count += 1
-    return count
+    return dangerously_in_each_active_workspace(import_jobs_stale_task.delay)

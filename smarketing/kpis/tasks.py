@@ -2,9 +2,8 @@
 
 from celery import shared_task
 from django.db import OperationalError
-from django_tenants.utils import schema_context
 
-from tenants.models import Workspace
+from tenants.fanout import dangerously_in_each_active_workspace
 
 from . import services
 from .models import KpiSnapshotJob
@@ -30,12 +29,4 @@ def kpi_snapshot_refresh_task(self, job_id: int) -> dict:
 @shared_task(name="kpis.snapshot_nightly")
 def kpi_snapshot_nightly_task() -> int:
     """Public task for beat: queue every active workspace's nightly refresh in its own schema."""
-    workspaces = Workspace.objects.filter(is_active=True, is_template=False).exclude(
-        schema_name="public"
-    )
-    count = 0
-    for workspace in workspaces:
-        with schema_context(workspace.schema_name):
-            services.kpi_snapshot_nightly_enqueue()
-        count += 1
-    return count
+    return dangerously_in_each_active_workspace(services.kpi_snapshot_nightly_enqueue)

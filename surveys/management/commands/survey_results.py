@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from surveys import exports, selectors
-from tenants.models import Workspace
+from tenants import provisioning
 
 
 class Command(BaseCommand):
@@ -18,9 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, slug: str, survey: str, json: bool = False, **options):
-        workspace = Workspace.objects.filter(slug=slug, is_template=False).first()
-        if workspace is None:
-            raise CommandError(f"No workspace {slug!r}.")
+        try:
+            workspace = provisioning.dangerously_workspace_get(slug)
+        except provisioning.WorkspaceError as error:
+            raise CommandError(str(error)) from error
         with schema_context(workspace.schema_name):
             found = selectors.survey_get(int(survey)) if survey.isdigit() else None
             if found is None:

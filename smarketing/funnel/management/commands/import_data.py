@@ -15,7 +15,7 @@ from smarketing.funnel import selectors, services
 from smarketing.funnel.importers.kinds import KINDS
 from smarketing.funnel.importers.mappings import FORMATS
 from smarketing.funnel.models import ImportStatus
-from tenants.models import Workspace
+from tenants import provisioning
 
 
 class Command(BaseCommand):
@@ -29,9 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--skip-invalid", action="store_true")
 
     def handle(self, *args, slug, kind, file, file_format, skip_invalid, **options):
-        workspace = Workspace.objects.filter(slug=slug, is_template=False).first()
-        if workspace is None:
-            raise CommandError(f"No workspace {slug!r}.")
+        try:
+            workspace = provisioning.dangerously_workspace_get(slug)
+        except provisioning.WorkspaceError as error:
+            raise CommandError(str(error)) from error
         try:
             handle = open(file, "rb")  # noqa: SIM115 (closed below, after the import)
         except OSError as error:
