@@ -6,7 +6,7 @@ and the platform admin never browses a workspace's data.
 
 from django.contrib.admin import AdminSite
 
-from smarketing.core.permissions import has_workspace_role
+from smarketing.accounts.permissions import has_workspace_role
 
 
 class PlatformAdminSite(AdminSite):

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.models import Team
+from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 from smarketing.accounts.views import site_url
-from smarketing.core.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
 from . import selectors, services
 from .models import Recurrence, Survey, SurveyKind

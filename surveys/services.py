@@ -1,6 +1,5 @@
 """Writes of the surveys app: surveys, waves, invitations, reminders and answers."""
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from smarketing.accounts.models import Team, User
 from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.core.periods import add_months
 
 from . import scoring, tokens
 from .models import (
@@ -541,13 +541,6 @@ def survey_reminders_send(*, now: datetime | None = None) -> int:
     return sent
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 def survey_schedule_create(
     *,
     created_by: User | None,
@@ -631,9 +624,9 @@ def survey_schedules_run(*, now: datetime | None = None) -> dict[str, int]:
             survey_open(survey=wave)
             opened += 1
             months = RECURRENCE_MONTHS[Recurrence(schedule.recurrence)]
-            next_run = _add_months(schedule.next_run_at, months)
+            next_run = add_months(schedule.next_run_at, months)
             while next_run <= now:  # after a long outage, skip the waves that were missed
-                next_run = _add_months(next_run, months)
+                next_run = add_months(next_run, months)
             schedule.next_run_at = next_run
             schedule.save(update_fields=["next_run_at"])
     for survey in Survey.objects.filter(status=SurveyStatus.SCHEDULED, opens_at__lte=now):

@@ -15,8 +15,8 @@ from django.views import View
 from django_ratelimit.core import is_ratelimited
 
 from smarketing.accounts.models import Role
+from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.accounts.views import site_url
-from smarketing.core.permissions import RoleRequiredMixin
 
 from . import exports, selectors, services
 from .forms import CustomerUploadForm, SurveyCreateForm, ThresholdForm

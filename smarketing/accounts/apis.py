@@ -4,7 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smarketing.core.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
 from . import selectors, services
 from .models import Role, Team, User

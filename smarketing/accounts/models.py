@@ -16,7 +16,7 @@ class Team(models.TextChoices):
     LEADERSHIP = "leadership", "Leadership"
 
 
-# Higher rank = more rights; used by the permission helpers in smarketing.core.permissions.
+# Higher rank = more rights; used by the permission helpers in smarketing.accounts.permissions.
 ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
 
 

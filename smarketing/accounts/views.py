@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from smarketing.core.permissions import RoleRequiredMixin
+from smarketing.accounts.permissions import RoleRequiredMixin
 
 from . import selectors, services
 from .forms import InvitationAcceptForm, InvitationForm, MemberForm

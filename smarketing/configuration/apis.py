@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smarketing.core.permissions import IsWorkspaceAdmin
+from smarketing.accounts.permissions import IsWorkspaceAdmin
 
 from . import services
 from .models import ChannelOwnership, KpiTarget, OwningTeam

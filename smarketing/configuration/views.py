@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views import View
 
 from smarketing.accounts.models import Role
-from smarketing.core.permissions import RoleRequiredMixin
+from smarketing.accounts.permissions import RoleRequiredMixin
 
 from . import services
 from .forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm

@@ -7,10 +7,14 @@ midnight in the workspace's time zone. Pure module: no Django imports.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import TypeVar
+
+Day = TypeVar("Day", date, datetime)
 
 
 class Grain(StrEnum):
@@ -82,6 +86,13 @@ class Period:
             return Period(self.grain, self.end_day, self.end_day + length, self.time_zone)
         return period_containing(self.grain, self.end_day, self.time_zone)
 
+    def shifted(self, steps: int) -> Period:
+        """The period `steps` periods of the same grain later (earlier when negative)."""
+        period = self
+        for _ in range(abs(steps)):
+            period = period.next() if steps > 0 else period.previous()
+        return period
+
 
 def local_midnight(day: date, time_zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=time_zone)
@@ -134,9 +145,12 @@ def period_between(first_day: date, end_day: date, time_zone: tzinfo) -> Period:
     return Period(Grain.CUSTOM, first_day, end_day, time_zone)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: Day, months: int) -> Day:
+    """The same day (and time) `months` calendar months later, or earlier when negative; the
+    day is clamped to the month's length (January 31st + 1 month = February 28th or 29th)."""
     index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    year, month = index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
 
 
 def period_containing(grain: Grain, day: date, time_zone: tzinfo) -> Period:
@@ -145,10 +159,10 @@ def period_containing(grain: Grain, day: date, time_zone: tzinfo) -> Period:
         return Period(grain, date(day.year, 1, 1), date(day.year + 1, 1, 1), time_zone)
     if grain is Grain.QUARTER:
         first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-        return Period(grain, first, _add_months(first, 3), time_zone)
+        return Period(grain, first, add_months(first, 3), time_zone)
     if grain is Grain.MONTH:
         first = date(day.year, day.month, 1)
-        return Period(grain, first, _add_months(first, 1), time_zone)
+        return Period(grain, first, add_months(first, 1), time_zone)
     if grain is Grain.WEEK:
         monday = day - timedelta(days=day.weekday())
         return Period(grain, monday, monday + timedelta(days=7), time_zone)

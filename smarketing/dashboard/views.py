@@ -4,9 +4,9 @@ from django import forms
 from django.views.generic import TemplateView
 
 from smarketing.accounts.models import Role
+from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.periods import Grain, Period, PeriodError, period_containing
-from smarketing.core.permissions import RoleRequiredMixin
 from smarketing.kpis import selectors
 from smarketing.kpis.definitions import KPIS_BY_KEY
 from smarketing.kpis.planner import STEPS
@@ -30,13 +30,6 @@ ANOMALY_MONTHS = 3
 ANOMALIES_SHOWN = 6
 # Coefficient of variation below which a rate reads as steady, and above which as unstable.
 STEADY_BELOW, UNSTABLE_ABOVE = 0.10, 0.25
-
-
-def _months_back(last: Period, count: int) -> Period:
-    first = last
-    for _ in range(count - 1):
-        first = first.previous()
-    return first
 
 
 def _targets(values: dict | None) -> list[dict]:
@@ -72,7 +65,7 @@ class HomeView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         default = selectors.kpi_month_default()
         month = default.month
-        first = _months_back(month, MONTHS_SHOWN)
+        first = month.shifted(-(MONTHS_SHOWN - 1))
         series = selectors.kpi_snapshot_series(grain=Grain.MONTH, first=first, last=month)
         # The charted months end with the shown one; the one before it is the comparison.
         previous_snapshot, snapshot = series[-2][1], series[-1][1]
@@ -125,7 +118,7 @@ class HomeView(RoleRequiredMixin, TemplateView):
     @staticmethod
     def _anomalies(month: Period) -> list[dict]:
         found = selectors.kpi_anomaly_list(
-            grain=Grain.MONTH, first=_months_back(month, ANOMALY_MONTHS), last=month
+            grain=Grain.MONTH, first=month.shifted(-(ANOMALY_MONTHS - 1)), last=month
         )
         found.sort(key=lambda item: (-abs(item["robust_z"]), item["period"], item["kpi"]))
         return found[:ANOMALIES_SHOWN]

@@ -7,7 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smarketing.core.permissions import IsWorkspaceAdmin, IsWorkspaceEditor, IsWorkspaceMember
+from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceEditor, IsWorkspaceMember
 
 from . import selectors, services
 from .importers.kinds import KINDS

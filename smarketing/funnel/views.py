@@ -7,7 +7,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from smarketing.accounts.models import Role
-from smarketing.core.permissions import RoleRequiredMixin
+from smarketing.accounts.permissions import RoleRequiredMixin
 
 from . import selectors, services
 from .apis import csv_response, upload_too_large

@@ -8,8 +8,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 from smarketing.core.periods import Grain, Period, PeriodError, period_containing
-from smarketing.core.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
 from . import selectors, services
 from .models import KpiSnapshotJob

@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.core.periods import SNAPSHOT_GRAINS, Period, period_containing, periods_overlapping
+from smarketing.core.periods import (
+    SNAPSHOT_GRAINS,
+    Grain,
+    Period,
+    period_containing,
+    periods_overlapping,
+)
 
 from . import selectors
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
@@ -86,10 +92,9 @@ def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJ
     """Queue the refresh of the trailing 18 months (the nightly safety net)."""
     now = now or timezone.now()
     time_zone = ZoneInfo(selectors.kpi_context_get().time_zone)
-    month = period_containing(SNAPSHOT_GRAINS[1], now.astimezone(time_zone).date(), time_zone)
-    for _ in range(NIGHTLY_MONTHS - 1):
-        month = month.previous()
-    return kpi_snapshot_refresh_enqueue(import_id=None, start=month.start, end=now)
+    month = period_containing(Grain.MONTH, now.astimezone(time_zone).date(), time_zone)
+    first = month.shifted(-(NIGHTLY_MONTHS - 1))
+    return kpi_snapshot_refresh_enqueue(import_id=None, start=first.start, end=now)
 
 
 def kpi_snapshot_periods(

@@ -6,6 +6,7 @@ import pytest
 from smarketing.core.periods import (
     Grain,
     PeriodError,
+    add_months,
     period_containing,
     period_parse,
     periods_overlapping,
@@ -108,3 +109,34 @@ def test_periods_overlapping_an_instant_range():
     labels = [p.label for p in periods_overlapping(Grain.MONTH, start, end, UTC)]
     assert labels == ["2025-01", "2025-02"]
     assert list(periods_overlapping(Grain.MONTH, end, start, UTC)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "steps", "label"),
+    [
+        ("2025-03", -2, "2025-01"),
+        ("2025-03", -3, "2024-12"),
+        ("2025-03", 0, "2025-03"),
+        ("2025-Q1", -1, "2024-Q4"),
+        ("2025-Q4", 5, "2027-Q1"),
+        ("2025-W01", -1, "2024-W52"),
+        ("2020-W52", 1, "2020-W53"),
+        ("2025", -3, "2022"),
+    ],
+)
+def test_shifted_steps_whole_periods_of_the_same_grain(text, steps, label):
+    assert period_parse(text, PARIS).shifted(steps).label == label
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2025, 3, 1), -3, date(2024, 12, 1)),
+        (date(2025, 12, 15), 13, date(2027, 1, 15)),
+        (datetime(2025, 5, 31, 9, 30, tzinfo=UTC), 4, datetime(2025, 9, 30, 9, 30, tzinfo=UTC)),
+    ],
+)
+def test_add_months_keeps_the_day_clamped_to_the_month(day, months, expected):
+    assert add_months(day, months) == expected

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 from rest_framework.permissions import BasePermission
 
-from smarketing.accounts.models import Role
+from .models import Role
 
 
 def is_workspace_request(request: HttpRequest) -> bool:
