@@ -239,15 +239,17 @@ def measure_quarter(schema: str, repeat: int) -> tuple[float, float, dict]:
     from django.db import connection
     from django_tenants.utils import schema_context
 
-    from smarketing.kpis import selectors
+    from smarketing.kpis.selectors.context import kpi_context_get, kpi_period_parse
+    from smarketing.kpis.selectors.reports import kpi_report
+    from smarketing.kpis.sql import kpi_measures_params
 
     with schema_context(schema):
-        period = selectors.kpi_period_parse("2025-Q1")
-        context = selectors.kpi_context_get()
-        params = selectors.kpi_measures_params(period, context)
+        period = kpi_period_parse("2025-Q1")
+        context = kpi_context_get()
+        params = kpi_measures_params(period, context)
 
         def product():
-            return selectors.kpi_report(period=period, by="source", context=context)
+            return kpi_report(period=period, by="source", context=context)
 
         def hand_written():
             with connection.cursor() as cursor:
@@ -338,7 +340,7 @@ def _run() -> None:
 
     leads = int(os.environ.get("BENCH_KPIS_LEADS", "1000000"))
     print("KPI engine: all KPIs of 2025-Q1 by source")
-    from smarketing.kpis.selectors import KPI_QUERY_WORK_MEM
+    from smarketing.kpis.sql import KPI_QUERY_WORK_MEM
 
     with connection.cursor() as cursor:
         # The product turns JIT off and raises work_mem for its statement; the limit gets the same.

@@ -17,6 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from psycopg import sql
 
 from .models import Domain, Workspace
 
@@ -95,7 +96,11 @@ def _migrations_applied_in(schema_name: str) -> set[tuple[str, str]]:
         )
         if cursor.fetchone() is None:
             return set()
-        cursor.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')
+        cursor.execute(
+            sql.SQL("SELECT app, name FROM {}").format(
+                sql.Identifier(schema_name, "django_migrations")
+            )
+        )
         return {(app, name) for app, name in cursor.fetchall()}
 
 

@@ -43,6 +43,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context
+from psycopg import sql
 
 from smarketing.accounts import services as account_services
 from smarketing.accounts.models import User
@@ -721,11 +722,12 @@ def state_of_workspaces(*schemas: str) -> dict[str, str]:
             [list(schemas)],
         )
         tables = cursor.fetchall()
-        quote = connection.ops.quote_name
         cursor.execute(
-            " UNION ALL ".join(
-                f"SELECT '{schema}.{table}', md5(coalesce(string_agg(t::text, '|' "
-                f"ORDER BY t::text), '')) FROM {quote(schema)}.{quote(table)} AS t"
+            sql.SQL(" UNION ALL ").join(
+                sql.SQL(
+                    "SELECT {}, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
+                    " FROM {} AS t"
+                ).format(sql.Literal(f"{schema}.{table}"), sql.Identifier(schema, table))
                 for schema, table in tables
             )
         )

@@ -7,9 +7,20 @@ from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.periods import Grain, Period, PeriodError, period_containing
-from smarketing.kpis import selectors
-from smarketing.kpis.definitions import KPIS_BY_KEY
+from smarketing.kpis.definitions import KPIS_BY_KEY, SCALAR_KPI_KEYS
 from smarketing.kpis.planner import STEPS
+from smarketing.kpis.selectors.anomalies import kpi_anomaly_list, kpi_stability_list
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.kpis.selectors.planner import funnel_plan_get
+from smarketing.kpis.selectors.snapshots import (
+    kpi_month_default,
+    kpi_period_is_complete,
+    kpi_snapshot_for_period,
+    kpi_snapshot_job_list,
+    kpi_snapshot_series,
+    kpi_value,
+)
+from smarketing.kpis.selectors.targets import kpi_targets_get
 from smarketing.kpis.targets import target_met
 
 # The figures on the home page, in order; charts plot the monthly series of the first ones.
@@ -39,10 +50,10 @@ def _targets(values: dict | None) -> list[dict]:
             "key": key,
             "comparator": target.comparator,
             "target": target.target,
-            "value": selectors.kpi_value(values, key),
-            "met": target_met(selectors.kpi_value(values, key), target.comparator, target.target),
+            "value": kpi_value(values, key),
+            "met": target_met(kpi_value(values, key), target.comparator, target.target),
         }
-        for key, target in sorted(selectors.kpi_target_map().items())
+        for key, target in sorted(kpi_targets_get().items())
     ]
 
 
@@ -63,10 +74,10 @@ class HomeView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        default = selectors.kpi_month_default()
+        default = kpi_month_default()
         month = default.month
         first = month.shifted(-(MONTHS_SHOWN - 1))
-        series = selectors.kpi_snapshot_series(grain=Grain.MONTH, first=first, last=month)
+        series = kpi_snapshot_series(grain=Grain.MONTH, first=first, last=month)
         # The charted months end with the shown one; the one before it is the comparison.
         previous_snapshot, snapshot = series[-2][1], series[-1][1]
         values = snapshot.kpis if snapshot else None
@@ -84,8 +95,8 @@ class HomeView(RoleRequiredMixin, TemplateView):
                 {
                     "key": key,
                     "label": KPIS_BY_KEY[key].label,
-                    "value": selectors.kpi_value(values, key),
-                    "previous": selectors.kpi_value(previous_values, key),
+                    "value": kpi_value(values, key),
+                    "previous": kpi_value(previous_values, key),
                     "target": targets_by_key.get(key),
                 }
                 for key in HEADLINE_KPIS
@@ -94,10 +105,10 @@ class HomeView(RoleRequiredMixin, TemplateView):
             anomalies=self._anomalies(month),
             stability=[
                 {**item, "verdict": _stability_verdict(item["coefficient_of_variation"])}
-                for item in selectors.kpi_stability_list(last_month=month)
+                for item in kpi_stability_list(last_month=month)
                 if item["coefficient_of_variation"] is not None
             ],
-            jobs=selectors.kpi_snapshot_job_list(limit=3),
+            jobs=kpi_snapshot_job_list(limit=3),
         )
         # A plain dict: the template's json_script filter does the (safe) encoding once.
         context["charts_json"] = {
@@ -117,7 +128,7 @@ class HomeView(RoleRequiredMixin, TemplateView):
 
     @staticmethod
     def _anomalies(month: Period) -> list[dict]:
-        found = selectors.kpi_anomaly_list(
+        found = kpi_anomaly_list(
             grain=Grain.MONTH, first=month.shifted(-(ANOMALY_MONTHS - 1)), last=month
         )
         found.sort(key=lambda item: (-abs(item["robust_z"]), item["period"], item["kpi"]))
@@ -136,29 +147,29 @@ class KpiPeriodView(RoleRequiredMixin, TemplateView):
         text = (self.request.GET.get("period") or "").strip()
         default = None
         if not text:
-            default = selectors.kpi_month_default()
+            default = kpi_month_default()
             text = default.month.label
         context["period_text"] = text
         context["default"] = default
         try:
-            period = selectors.kpi_period_parse(text)
+            period = kpi_period_parse(text)
         except PeriodError as error:
             context["error"] = str(error)
             return context
-        snapshot = selectors.kpi_snapshot_for_period(period)
+        snapshot = kpi_snapshot_for_period(period)
         context["period"] = period
-        context["complete"] = selectors.kpi_period_is_complete(period)
+        context["complete"] = kpi_period_is_complete(period)
         if period.grain is not Grain.CUSTOM:
             context["previous_label"] = period.previous().label
             context["next_label"] = period.next().label
         context["snapshot"] = snapshot
         if snapshot:
-            targets = selectors.kpi_target_map()
+            targets = kpi_targets_get()
             sources = list(snapshot.by_source)
             context["sources"] = sources
             rows = []
-            for key in selectors.SCALAR_KPI_KEYS:
-                total = selectors.kpi_value(snapshot.kpis, key)
+            for key in SCALAR_KPI_KEYS:
+                total = kpi_value(snapshot.kpis, key)
                 target = targets.get(key)
                 rows.append(
                     {
@@ -168,9 +179,7 @@ class KpiPeriodView(RoleRequiredMixin, TemplateView):
                         "met": target_met(total, target.comparator, target.target)
                         if target
                         else None,
-                        "by_source": [
-                            selectors.kpi_value(snapshot.by_source[s], key) for s in sources
-                        ],
+                        "by_source": [kpi_value(snapshot.by_source[s], key) for s in sources],
                     }
                 )
             context["rows"] = rows
@@ -209,7 +218,7 @@ class PlannerView(RoleRequiredMixin, TemplateView):
         context["currency"] = workspace_settings_get().currency
         if "revenue" not in self.request.GET:
             # The quarter in progress: its trailing 12 months are complete months.
-            current = selectors.kpi_month_default().current
+            current = kpi_month_default().current
             quarter = period_containing(Grain.QUARTER, current.first_day, current.time_zone)
             context["form"] = PlannerForm(initial={"period": quarter.label})
             return context
@@ -218,8 +227,8 @@ class PlannerView(RoleRequiredMixin, TemplateView):
         if not form.is_valid():
             return context
         try:
-            period = selectors.kpi_period_parse(form.cleaned_data["period"])
-            plan = selectors.funnel_plan_get(revenue=form.cleaned_data["revenue"], period=period)
+            period = kpi_period_parse(form.cleaned_data["period"])
+            plan = funnel_plan_get(revenue=form.cleaned_data["revenue"], period=period)
         except PeriodError as error:
             form.add_error("period", str(error))
             return context

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import QuerySet
+from psycopg import sql
 
 from .importers.kinds import KINDS, ColumnType
 from .models import ImportJob, ImportProblem
@@ -91,8 +92,11 @@ def funnel_rows_csv(*, kind: str) -> Iterator[str]:
         types = [column.type for column in spec.columns]
         with connection.chunked_cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(spec.column_names)} FROM {spec.table} "
-                f"ORDER BY {', '.join(spec.key)}"
+                sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, spec.column_names)),
+                    sql.Identifier(spec.table),
+                    sql.SQL(", ").join(map(sql.Identifier, spec.key)),
+                )
             )
             while batch := cursor.fetchmany(2000):
                 for row in batch:

@@ -9,17 +9,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
-from smarketing.core.periods import Grain, Period, PeriodError, period_containing
+from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
-from . import selectors, services
+from . import services
+from .definitions import BREAKDOWNS, SCALAR_KPI_KEYS
 from .models import KpiSnapshotJob
+from .selectors.anomalies import kpi_anomaly_list, kpi_stability_list
+from .selectors.context import kpi_period_parse
+from .selectors.planner import funnel_plan_get
+from .selectors.reports import kpi_report_read
+from .selectors.snapshots import kpi_snapshot_job_list, kpi_snapshot_series, kpi_value
 
 MAX_SERIES_DAYS = 3660
 
 
 def _period(text: str, field: str) -> Period:
     try:
-        return selectors.kpi_period_parse(text)
+        return kpi_period_parse(text)
     except PeriodError as error:
         raise ValidationError({field: [str(error)]}) from error
 
@@ -39,14 +45,14 @@ class KpiReportApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         period = serializers.CharField()
-        by = serializers.ChoiceField(choices=selectors.BREAKDOWNS, required=False)
+        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False)
 
     @extend_schema(parameters=[InputSerializer])
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         period = _period(data.validated_data["period"], "period")
-        report = selectors.kpi_report_read(period=period, by=data.validated_data.get("by"))
+        report = kpi_report_read(period=period, by=data.validated_data.get("by"))
         return Response({"workspace": request.tenant.slug, **report})
 
 
@@ -56,11 +62,11 @@ class KpiSeriesApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        kpi = serializers.ChoiceField(choices=selectors.SCALAR_KPI_KEYS)
-        grain = serializers.ChoiceField(choices=[str(grain) for grain in selectors.SNAPSHOT_GRAINS])
+        kpi = serializers.ChoiceField(choices=SCALAR_KPI_KEYS)
+        grain = serializers.ChoiceField(choices=[str(grain) for grain in SNAPSHOT_GRAINS])
         # `from` is a Python keyword: read from the query string by hand.
         to = serializers.CharField()
-        by = serializers.ChoiceField(choices=selectors.BREAKDOWNS, required=False)
+        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False)
 
     @extend_schema(parameters=[InputSerializer])
     def get(self, request):
@@ -75,7 +81,7 @@ class KpiSeriesApi(APIView):
             raise ValidationError({"to": ["must not be before from"]})
         if (last.start - first.start).days > MAX_SERIES_DAYS:
             raise ValidationError({"to": ["at most ten years per request"]})
-        series = selectors.kpi_snapshot_series(grain=grain, first=first, last=last)
+        series = kpi_snapshot_series(grain=grain, first=first, last=last)
         body: dict = {
             "workspace": request.tenant.slug,
             "kpi": key,
@@ -85,7 +91,7 @@ class KpiSeriesApi(APIView):
                     "period": period.label,
                     "start": period.start.isoformat(),
                     "end": period.end.isoformat(),
-                    "value": selectors.kpi_value(snapshot.kpis if snapshot else None, key),
+                    "value": kpi_value(snapshot.kpis if snapshot else None, key),
                     "computed_at": snapshot.computed_at.isoformat() if snapshot else None,
                 }
                 for period, snapshot in series
@@ -96,9 +102,7 @@ class KpiSeriesApi(APIView):
             groups = sorted({name for _, s in series if s for name in getattr(s, f"by_{by}")})
             body[f"by_{by}"] = {
                 name: [
-                    selectors.kpi_value(
-                        getattr(snapshot, f"by_{by}").get(name) if snapshot else None, key
-                    )
+                    kpi_value(getattr(snapshot, f"by_{by}").get(name) if snapshot else None, key)
                     for _, snapshot in series
                 ]
                 for name in groups
@@ -112,9 +116,9 @@ class KpiAnomalyListApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        grain = serializers.ChoiceField(choices=[str(grain) for grain in selectors.SNAPSHOT_GRAINS])
+        grain = serializers.ChoiceField(choices=[str(grain) for grain in SNAPSHOT_GRAINS])
         to = serializers.CharField()
-        kpi = serializers.ChoiceField(choices=selectors.SCALAR_KPI_KEYS, required=False)
+        kpi = serializers.ChoiceField(choices=SCALAR_KPI_KEYS, required=False)
 
     @extend_schema(parameters=[InputSerializer])
     def get(self, request):
@@ -126,7 +130,7 @@ class KpiAnomalyListApi(APIView):
         first = _grain_period(request.query_params["from"], grain, "from")
         last = _grain_period(data.validated_data["to"], grain, "to")
         kpi = data.validated_data.get("kpi")
-        anomalies = selectors.kpi_anomaly_list(
+        anomalies = kpi_anomaly_list(
             grain=grain,
             first=first,
             last=last,
@@ -151,7 +155,7 @@ class KpiStabilityApi(APIView):
         return Response(
             {
                 "workspace": request.tenant.slug,
-                "stability": selectors.kpi_stability_list(last_month=last),
+                "stability": kpi_stability_list(last_month=last),
             }
         )
 
@@ -171,7 +175,7 @@ class PlannerApi(APIView):
         data.is_valid(raise_exception=True)
         period = _period(data.validated_data["period"], "period")
         try:
-            plan = selectors.funnel_plan_get(revenue=data.validated_data["revenue"], period=period)
+            plan = funnel_plan_get(revenue=data.validated_data["revenue"], period=period)
         except PeriodError as error:
             raise ValidationError({"period": [str(error)]}) from error
         return Response({"workspace": request.tenant.slug, **plan})
@@ -204,7 +208,7 @@ class KpiSnapshotJobListApi(APIView):
 
     @extend_schema(responses=KpiSnapshotJobOutputSerializer(many=True))
     def get(self, request):
-        jobs = selectors.kpi_snapshot_job_list()
+        jobs = kpi_snapshot_job_list()
         return Response(KpiSnapshotJobOutputSerializer(jobs, many=True).data)
 
 

@@ -3,9 +3,9 @@
 Two layers, both declared here:
 
 - **Measures** are the counts, sums and medians PostgreSQL aggregates: one SQL aggregate
-  expression each, over one *fact* (a funnel table with its alias, see `selectors.py`).
-  The selector puts every measure of a fact into one conditional-aggregate query, grouped by
-  source or owner when asked.
+  expression each, over one *fact* (a funnel table with its alias, see `sql.py`).
+  The compiler (`sql.py`) puts every measure of a fact into one conditional-aggregate query,
+  grouped by source or owner when asked.
 - **KPIs** turn measures (and KPIs defined earlier in `KPIS`) into the answer with the pure
   functions of `compute.py`, and carry the unit that decides output rounding.
 
@@ -28,7 +28,7 @@ from .compute import Unit
 
 
 class Fact(StrEnum):
-    """A funnel table as the selector reads it (alias in brackets).
+    """A funnel table as the compiler reads it (alias in brackets).
 
     lead (l); deal (d) LEFT JOIN its lead (l); spend (s); traffic (t);
     activity (a) LEFT JOIN its lead (l); content (c) LEFT JOIN its lead (l).
@@ -40,6 +40,12 @@ class Fact(StrEnum):
     TRAFFIC = "traffic"
     ACTIVITY = "activity"
     CONTENT = "content"
+
+
+# SPEC section 5: KPIs by source and by owner; the group of rows that have none.
+BREAKDOWNS = ("source", "owner")
+UNATTRIBUTED = "unattributed"
+UNASSIGNED = "unassigned"
 
 
 class MeasureKind(StrEnum):
@@ -408,6 +414,16 @@ KPIS: tuple[Kpi, ...] = (
 
 KPIS_BY_KEY = {kpi.key: kpi for kpi in KPIS}
 KPI_KEYS = tuple(KPIS_BY_KEY)
+# Every single value a snapshot holds: `stage_days_median` counts once per transition.
+SCALAR_KPI_KEYS = tuple(
+    key
+    for kpi in KPIS
+    for key in (
+        [f"{kpi.key}.{name}" for name in TRANSITIONS]
+        if kpi.unit is Unit.DAYS_BY_STAGE
+        else [kpi.key]
+    )
+)
 # Fractions of [0, 1] (or beyond, for traffic ratios): anomalies and stability apply to them.
 RATE_KEYS = tuple(kpi.key for kpi in KPIS if kpi.unit is Unit.RATE)
 # KPIs where a fall is good news (pages colour changes by it); every other KPI is better higher.

@@ -19,8 +19,10 @@ from smarketing.core.periods import (
     periods_overlapping,
 )
 
-from . import selectors
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
+from .selectors.context import kpi_context_get
+from .selectors.reports import kpi_report_breakdowns
+from .sql import KpiContext
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def _send(job_id: int) -> None:
 def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJob:
     """Queue the refresh of the trailing 18 months (the nightly safety net)."""
     now = now or timezone.now()
-    time_zone = ZoneInfo(selectors.kpi_context_get().time_zone)
+    time_zone = ZoneInfo(kpi_context_get().time_zone)
     month = period_containing(Grain.MONTH, now.astimezone(time_zone).date(), time_zone)
     first = month.shifted(-(NIGHTLY_MONTHS - 1))
     return kpi_snapshot_refresh_enqueue(import_id=None, start=first.start, end=now)
@@ -110,13 +112,11 @@ def kpi_snapshot_periods(
     ]
 
 
-def kpi_snapshot_values(*, period: Period, context: selectors.KpiContext) -> dict[str, Any]:
+def kpi_snapshot_values(*, period: Period, context: KpiContext) -> dict[str, Any]:
     """The stored fields of one snapshot: total, by source and by owner."""
     # One statement for both breakdowns: each fact (notably deals joined to all leads, for
     # lifetime value and open deals) is read once per period, not once per breakdown.
-    report = selectors.kpi_report_breakdowns(
-        period=period, breakdowns=("source", "owner"), context=context
-    )
+    report = kpi_report_breakdowns(period=period, breakdowns=("source", "owner"), context=context)
     return {
         "kpis": report["kpis"],
         "by_source": report["by_source"],
@@ -139,7 +139,7 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
         job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
         job.periods_done = job.snapshots_changed = 0
         job.save()
-    context = selectors.kpi_context_get()
+    context = kpi_context_get()
     periods = kpi_snapshot_periods(
         start=job.range_start,
         end=job.range_end,
@@ -174,7 +174,7 @@ def _snapshots_replace(
     *,
     computed: list[tuple[Period, dict[str, Any]]],
     import_ids: set[int],
-    context: selectors.KpiContext,
+    context: KpiContext,
 ) -> int:
     """Write the computed snapshots atomically; returns how many changed."""
     starts = [period.start for period, _ in computed]

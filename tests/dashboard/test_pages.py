@@ -8,8 +8,9 @@ from django_tenants.utils import schema_context
 
 from smarketing.configuration.models import KpiTarget
 from smarketing.core.periods import Grain, period_containing
-from smarketing.kpis import selectors, services
+from smarketing.kpis import services
 from smarketing.kpis.models import KpiSnapshot
+from smarketing.kpis.selectors import snapshots
 from tests.conftest import ALPHA_HOST, client_for
 from tests.kpis.conftest import at, deal, lead
 
@@ -20,7 +21,7 @@ NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)  # November is in progress; October 
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(selectors.timezone, "now", lambda: NOW)
+    monkeypatch.setattr(snapshots.timezone, "now", lambda: NOW)
     monkeypatch.setattr(services.timezone, "now", lambda: NOW)
 
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
+from psycopg import sql
 
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.funnel.models import Activity, ContentDownload, Deal, Lead, Spend, Traffic
-from smarketing.kpis import selectors
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.kpis.selectors.reports import kpi_report
 
 _ids = itertools.count(1)
 
@@ -33,11 +35,13 @@ def insert(model, **values) -> None:
     for column in table:
         if column.name not in values and column.name != "id" and not column.null_ok:
             values[column.name] = ""
-    columns = ", ".join(f'"{column}"' for column in values)
-    marks = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",
+            sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                sql.Identifier(model._meta.db_table),
+                sql.SQL(", ").join(map(sql.Identifier, values)),
+                sql.SQL(", ").join(sql.Placeholder() * len(values)),
+            ),
             list(values.values()),
         )
 
@@ -97,7 +101,7 @@ def settings_update(**fields):
 
 def report(period: str, by: str | None = None) -> dict:
     """The rounded SPEC section 6 body for `period` in the current schema."""
-    return selectors.kpi_report(period=selectors.kpi_period_parse(period), by=by)
+    return kpi_report(period=kpi_period_parse(period), by=by)
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_series_reads_snapshots_per_month_and_source(alpha, bob_client, monkeypa
 
 def test_anomalies_api_lists_spikes_with_baseline(alpha, alice_client):
     from smarketing.kpis.models import KpiSnapshot
-    from smarketing.kpis.selectors import kpi_period_parse
+    from smarketing.kpis.selectors.context import kpi_period_parse
 
     with schema_context(alpha.schema_name):
         # Monthly leads: eight ordinary months, then a spike (baseline as in the pure tests).

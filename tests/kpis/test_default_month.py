@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from smarketing.core.periods import Grain, period_containing
-from smarketing.kpis import selectors
 from smarketing.kpis.models import KpiSnapshot
+from smarketing.kpis.selectors.snapshots import kpi_month_default
 
 from .conftest import settings_update
 
@@ -23,7 +23,7 @@ def month_snapshot(label: str, **kpis) -> None:
 
 
 def default(now: datetime) -> tuple[str, str, bool]:
-    chosen = selectors.kpi_month_default(now=now)
+    chosen = kpi_month_default(now=now)
     return chosen.month.label, chosen.current.label, chosen.has_data
 
 

@@ -4,8 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from smarketing.kpis import selectors, services
+from smarketing.kpis import services
 from smarketing.kpis.models import JobStatus, KpiSnapshot, KpiSnapshotJob
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.kpis.selectors.reports import kpi_report
 from smarketing.kpis.tasks import kpi_snapshot_refresh_task
 
 from .conftest import activity, at, deal, lead, report, spend
@@ -46,9 +48,7 @@ def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, f
     assert january.by_source["paid_social"]["mqls"] == 1
     assert january.import_ids == [7]
     assert january.definitions_version == 1
-    assert (
-        january.kpis == selectors.kpi_report(period=selectors.kpi_period_parse("2025-01"))["kpis"]
-    )
+    assert january.kpis == kpi_report(period=kpi_period_parse("2025-01"))["kpis"]
 
 
 def test_snapshot_breakdowns_from_one_statement_match_each_breakdown_asked_alone(

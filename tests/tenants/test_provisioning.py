@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
+from psycopg import sql
 
 from smarketing.accounts.models import User
 from tenants import provisioning
@@ -58,7 +59,9 @@ def test_stale_template_is_migrated_before_cloning(db):
     missing = ("authtoken", "0004_alter_tokenproxy_options")
     with connection.cursor() as cursor:
         cursor.execute(
-            f'DELETE FROM "{template}".django_migrations WHERE app = %s AND name = %s',
+            sql.SQL("DELETE FROM {} WHERE app = %s AND name = %s").format(
+                sql.Identifier(template, "django_migrations")
+            ),
             list(missing),
         )
     assert missing not in provisioning._migrations_applied_in(template)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from smarketing.core.sql import sql_literal
+
 from .kinds import KINDS, KindSpec
 
 CANONICAL, HUBSPOT, SALESFORCE = "canonical", "hubspot", "salesforce"
@@ -22,10 +24,6 @@ def header_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower().replace("\u201c", '"')).strip("_")
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def cell(index: int) -> str:
     return f"NULLIF(btrim(c{index}), '')"
 
@@ -34,7 +32,7 @@ def channel_expression(value: str) -> str:
     """A CRM's source label or enum (ORGANIC_SEARCH, "Paid Social", "Web") as a channel name."""
     normalized = f"btrim(regexp_replace(lower({value}), '[^a-z0-9]+', '_', 'g'), '_')"
     cases = " ".join(
-        f"WHEN {_sql_text(alias)} THEN {_sql_text(channel)}"
+        f"WHEN {sql_literal(alias)} THEN {sql_literal(channel)}"
         for alias, channel in CHANNEL_SYNONYMS.items()
     )
     return f"COALESCE(NULLIF(CASE {normalized} {cases} ELSE {normalized} END, ''), 'unknown')"

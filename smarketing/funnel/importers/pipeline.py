@@ -15,6 +15,7 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
+from psycopg import sql as psql
 
 from smarketing.configuration.selectors import workspace_time_zone
 
@@ -95,10 +96,13 @@ class ProgressReporter:
         if self.connection is None or (not force and now - self.last < self.interval):
             return
         self.last = now
-        assignments = ", ".join(f"{name} = %({name})s" for name in self.values)
+        assignments = psql.SQL(", ").join(
+            psql.SQL("{} = {}").format(psql.Identifier(name), psql.Placeholder(name))
+            for name in self.values
+        )
         try:
             self.connection.execute(
-                f"UPDATE funnel_importjob SET {assignments} WHERE id = %(id)s",
+                psql.SQL("UPDATE funnel_importjob SET {} WHERE id = %(id)s").format(assignments),
                 {**self.values, "id": self.job_id},
             )
         except psycopg.Error:

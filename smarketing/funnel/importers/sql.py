@@ -11,6 +11,8 @@ value without an offset (or a bare date, at midnight) in that zone, as SPEC sect
 Statements take no parameters (the job id is an int inlined), so `%` needs no escaping.
 """
 
+from smarketing.core.sql import sql_literal
+
 from .kinds import Column, ColumnType, KindSpec
 from .mappings import ColumnMap
 
@@ -27,10 +29,6 @@ FUNCTIONS = (
     "EXCEPTION WHEN others THEN RETURN false; END $$",
 )
 REJECT_SQLSTATE = "22000"
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _iso_shape(t: str) -> str:
@@ -50,9 +48,9 @@ def _valid(column: Column, t: str) -> str:
     if column.type in (ColumnType.DATETIME, ColumnType.DATE):
         return f"(CASE WHEN {_iso_shape(t)} THEN pg_temp.import_is_timestamptz({t}) ELSE false END)"
     if column.type in _PATTERNS:
-        return f"({t} ~ {_lit(_PATTERNS[column.type])})"
+        return f"({t} ~ {sql_literal(_PATTERNS[column.type])})"
     if column.type == ColumnType.ENUM:
-        return f"(lower({t}) IN ({', '.join(_lit(c) for c in column.choices)}))"
+        return f"(lower({t}) IN ({', '.join(sql_literal(c) for c in column.choices)}))"
     return "true"
 
 
@@ -133,7 +131,7 @@ def copy_statement(column_count: int, delimiter: str) -> str:
     columns = ", ".join(f"c{index}" for index in range(column_count))
     return (
         f"COPY {STAGING} ({columns}) FROM STDIN "
-        f"WITH (FORMAT csv, HEADER true, DELIMITER {_lit(delimiter)}, ENCODING 'UTF8')"
+        f"WITH (FORMAT csv, HEADER true, DELIMITER {sql_literal(delimiter)}, ENCODING 'UTF8')"
     )
 
 
@@ -164,7 +162,7 @@ def _checks_insert(
     job_id: int, column_map: ColumnMap, checks: list[tuple[str, str, str]], where: str = "true"
 ) -> str:
     values = ", ".join(
-        f"({_lit(severity)}, {_lit(label)}, p{index})"
+        f"({sql_literal(severity)}, {sql_literal(label)}, p{index})"
         for index, (severity, label, _message) in enumerate(checks)
     )
     messages = ", ".join(f"{message} AS p{index}" for index, (_s, _l, message) in enumerate(checks))
@@ -263,9 +261,10 @@ def duplicates_insert(job_id: int, column_map: ColumnMap) -> str:
         column, t = spec.column(name), f"t_{name}"
         keys.append(_cast(column, t))
         conditions.append(f"({t} IS NOT NULL AND {_valid(column, t)})")
+    label = sql_literal(column_map.labels[spec.key[0]])
     return _problem_insert(
         job_id,
-        f"SELECT 'error' AS severity, row_number, {_lit(column_map.labels[spec.key[0]])} AS label, "
+        f"SELECT 'error' AS severity, row_number, {label} AS label, "
         "'repeats the key of row ' || first_row || ' (a key may appear once per file)' AS message "
         f"FROM (SELECT row_number, min(row_number) OVER (PARTITION BY {', '.join(keys)}) "
         f"AS first_row FROM (SELECT * FROM (SELECT {_texts(column_map)} FROM {STAGING}) AS t "

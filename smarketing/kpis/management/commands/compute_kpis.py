@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from smarketing.core.periods import PeriodError
-from smarketing.kpis import selectors
+from smarketing.kpis.definitions import BREAKDOWNS
 from smarketing.kpis.formatting import report_table
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.kpis.selectors.reports import kpi_report
 from tenants import provisioning
 
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--period", required=True, help="2025, 2025-Q1, 2025-03, 2025-W10 or [from, to)"
         )
-        parser.add_argument("--by", choices=selectors.BREAKDOWNS)
+        parser.add_argument("--by", choices=BREAKDOWNS)
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print SPEC section 6 JSON"
         )
@@ -34,10 +36,10 @@ class Command(BaseCommand):
     def handle(self, *args, slug, period, by, as_json: bool, **options):
         with schema_context(workspace_schema(slug)):
             try:
-                parsed = selectors.kpi_period_parse(period)
+                parsed = kpi_period_parse(period)
             except PeriodError as error:
                 raise CommandError(str(error)) from error
-            report = selectors.kpi_report(period=parsed, by=by)
+            report = kpi_report(period=parsed, by=by)
         body = {"workspace": slug, **report}
         if as_json:
             self.stdout.write(json.dumps(body, ensure_ascii=False))

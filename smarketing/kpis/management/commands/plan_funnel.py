@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from smarketing.core.periods import Grain, PeriodError, period_containing
-from smarketing.kpis import selectors
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.kpis.selectors.planner import funnel_plan_get
 
 from .compute_kpis import workspace_schema
 
@@ -33,12 +34,12 @@ class Command(BaseCommand):
         with schema_context(workspace_schema(slug)):
             try:
                 if period:
-                    parsed = selectors.kpi_period_parse(period)
+                    parsed = kpi_period_parse(period)
                 else:
-                    today = selectors.kpi_period_parse(date.today().isoformat()[:7])
+                    today = kpi_period_parse(date.today().isoformat()[:7])
                     parsed = period_containing(Grain.QUARTER, today.first_day, today.time_zone)
                     parsed = parsed.next()
-                plan = selectors.funnel_plan_get(revenue=target, period=parsed)
+                plan = funnel_plan_get(revenue=target, period=parsed)
             except PeriodError as error:
                 raise CommandError(str(error)) from error
         if as_json:

@@ -1,0 +1,97 @@
+"""Stored KPI snapshots: one period, a series, the month pages open on, refresh jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, period_containing
+
+from ..compute import Unit
+from ..definitions import KPIS
+from ..models import KpiSnapshot, KpiSnapshotJob
+
+
+def kpi_snapshot_for_period(period: Period) -> KpiSnapshot | None:
+    """The stored snapshot of exactly this standard period, if any."""
+    if period.grain not in SNAPSHOT_GRAINS:
+        return None
+    return KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
+
+
+def kpi_snapshot_series(*, grain: Grain, first: Period, last: Period) -> list[Any]:
+    """Every period of `grain` from `first` to `last` (both included) with its snapshot or None."""
+    snapshots = {
+        snapshot.period_start: snapshot
+        for snapshot in KpiSnapshot.objects.filter(
+            grain=grain, period_start__gte=first.start, period_start__lte=last.start
+        )
+    }
+    series = []
+    period = first
+    while period.start <= last.start:
+        series.append((period, snapshots.get(period.start)))
+        period = period.next()
+    return series
+
+
+def kpi_value(snapshot_values: dict[str, Any] | None, key: str) -> Any:
+    """A KPI's value in a snapshot's kpis; `stage_days_median.mql_to_sql` reaches into objects."""
+    if snapshot_values is None:
+        return None
+    name, _, part = key.partition(".")
+    value = snapshot_values.get(name)
+    return value.get(part) if part and isinstance(value, dict) else value
+
+
+# How far back the default month looks for data before settling for the last complete month.
+DEFAULT_MONTH_LOOKBACK = 36
+
+
+@dataclass(frozen=True)
+class DefaultMonth:
+    """The month pages show when none is asked for, and the month in progress."""
+
+    month: Period
+    current: Period
+    # False when no complete month has data yet (then `month` is simply last month).
+    has_data: bool
+
+
+def snapshot_has_data(kpis: dict[str, Any]) -> bool:
+    """Whether a snapshot counted anything: a lead, deal, session, activity, spend…"""
+    return any(kpis.get(kpi.key) for kpi in KPIS if kpi.unit is Unit.COUNT or kpi.key == "spend")
+
+
+def kpi_month_default(*, now: datetime | None = None) -> DefaultMonth:
+    """The latest *complete* month whose snapshot has data, else the last complete month.
+
+    The month in progress is never the default: its figures are partial (often all zero early
+    in the month), which reads as a collapse rather than as "not yet".
+    """
+    time_zone = ZoneInfo(workspace_settings_get().time_zone)
+    today = (now or timezone.now()).astimezone(time_zone).date()
+    current = period_containing(Grain.MONTH, today, time_zone)
+    last_complete = current.previous()
+    earliest = current.shifted(-DEFAULT_MONTH_LOOKBACK)
+    snapshots = KpiSnapshot.objects.filter(
+        grain=Grain.MONTH, period_start__gte=earliest.start, period_start__lt=current.start
+    ).order_by("-period_start")
+    for start, kpis in snapshots.values_list("period_start", "kpis"):
+        if snapshot_has_data(kpis):
+            month = period_containing(Grain.MONTH, start.astimezone(time_zone).date(), time_zone)
+            return DefaultMonth(month=month, current=current, has_data=True)
+    return DefaultMonth(month=last_complete, current=current, has_data=False)
+
+
+def kpi_period_is_complete(period: Period, *, now: datetime | None = None) -> bool:
+    return period.end <= (now or timezone.now())
+
+
+def kpi_snapshot_job_list(limit: int = 20) -> list[KpiSnapshotJob]:
+    return list(KpiSnapshotJob.objects.all()[:limit])
