@@ -10,8 +10,6 @@ urlpatterns = [
     path("", include("smarketing.dashboard.urls")),
     path("", include("smarketing.accounts.urls")),
     path("data/", include("smarketing.funnel.urls")),
-    path("kpis/", include("smarketing.kpis.urls")),
-    path("settings/", include("smarketing.configuration.urls")),
     path("surveys/", include("surveys.urls")),
     *auth_urlpatterns,
     path("admin/", workspace_admin_site.urls),

@@ -54,9 +54,9 @@ class SurveyCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["invite_people"].queryset = User.objects.filter(is_active=True).order_by(
-            "email"
-        )
+        people = self.fields["invite_people"]
+        assert isinstance(people, forms.ModelMultipleChoiceField)
+        people.queryset = User.objects.filter(is_active=True).order_by("email")
 
     def clean_reminder_days(self) -> list[int]:
         raw = self.cleaned_data["reminder_days"] or ""
@@ -66,7 +66,7 @@ class SurveyCreateForm(forms.Form):
             raise forms.ValidationError("Write whole numbers separated by commas.") from error
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("start") == "later" and not cleaned.get("opens_at"):
             self.add_error("opens_at", "Choose when the survey opens.")
         return cleaned
@@ -97,7 +97,7 @@ class CustomerUploadForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         rows = _customer_rows((cleaned.get("customers") or "").splitlines())
         upload = cleaned.get("file")
         if upload is not None:

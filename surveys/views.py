@@ -426,7 +426,7 @@ class SurveyThresholdView(_SurveyActionView):
     def act(self, request, survey):
         form = ThresholdForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(form.errors["anonymity_threshold"])
+            raise ValidationError(list(form.errors["anonymity_threshold"]))
         services.survey_update(
             survey=survey,
             changed_by=request.user,

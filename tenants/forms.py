@@ -14,7 +14,7 @@ class WorkspaceCreateForm(forms.ModelForm):
         fields = ["slug", "name"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         try:
             provisioning.workspace_validate_new(
                 slug=data.get("slug", ""), name=data.get("name", ""), domain=data.get("domain", "")

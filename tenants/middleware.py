@@ -1,8 +1,11 @@
+from typing import Any, cast
+
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
+
+from smarketing.core.db import tenant_connection
 
 from .routing import workspace_for_host
 
@@ -15,7 +18,7 @@ class WorkspaceRoutingMiddleware(TenantMainMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         try:
             hostname = self.hostname_from_request(request)
         except DisallowedHost:
@@ -28,7 +31,7 @@ class WorkspaceRoutingMiddleware(TenantMainMiddleware):
                 request, "public/suspended.html", {"workspace_name": workspace.name}, status=403
             )
         workspace.domain_url = hostname
-        request.tenant = workspace
-        connection.set_tenant(workspace)
+        cast(Any, request).tenant = workspace  # read by views and DRF as `request.tenant`
+        tenant_connection().set_tenant(workspace)
         self.setup_url_routing(request)
         return None

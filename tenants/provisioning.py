@@ -19,6 +19,8 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from psycopg import sql
 
+from smarketing.core.db import tenant_connection
+
 from .models import Domain, Workspace
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,48}[a-z0-9]$")
@@ -79,10 +81,10 @@ def template_schema_ensure_current() -> str:
     )
     if not schema_exists(template_schema):
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA "{template_schema}"')
+            cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(template_schema)))
     if not _migrations_on_disk() <= _migrations_applied_in(template_schema):
         call_command("migrate_schemas", schema_name=template_schema, interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return template.schema_name
 
 
@@ -110,7 +112,7 @@ def workspace_create(
     """Provision a workspace: its row, its host, its schema (cloned) and optionally an admin."""
     slug, domain = slug.strip().lower(), domain.strip().lower()
     workspace_validate_new(slug=slug, name=name, domain=domain)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     template_schema = template_schema_ensure_current()
     with transaction.atomic():
         workspace = Workspace.objects.create(
@@ -126,7 +128,7 @@ def workspace_create(
                 get_user_model().objects.create_workspace_admin(
                     email=admin.email, password=admin.password
                 )
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     return workspace
 
 
@@ -148,7 +150,7 @@ def workspace_delete(*, workspace: Workspace) -> None:
     """Delete the workspace and drop its schema with everything in it."""
     if workspace.schema_name == get_public_schema_name() or workspace.is_template:
         raise WorkspaceError("The public and template schemas cannot be deleted.")
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     with transaction.atomic():
         workspace.delete(force_drop=True)
 

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import AccessMixin
 from django.http import HttpRequest
+from django.views import View
 from django_tenants.utils import get_public_schema_name
 from rest_framework.permissions import BasePermission
 
@@ -37,7 +38,7 @@ class IsWorkspaceAdmin(IsWorkspaceMember):
     minimum_role = Role.ADMIN
 
 
-class RoleRequiredMixin(AccessMixin):
+class RoleRequiredMixin(AccessMixin, View):
     """For pages: sign-in required, then at least `minimum_role`, else 403."""
 
     minimum_role: str = Role.VIEWER

@@ -1,4 +1,4 @@
-"""Writes of workspace settings. Changes that alter KPI values queue a snapshot refresh."""
+"""Writes of workspace settings. Changes that alter KPI values announce it (`signals`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import ChannelOwnership, KpiTarget, OwningTeam, WorkspaceSettings
+from . import signals
+from .models import ChannelOwnership, OwningTeam, WorkspaceSettings
 from .selectors import channel_owner, channel_ownership_overrides, workspace_settings_get
 
 # Fields whose change alters KPI definitions (the stage SLA, the cohort window, ownership).
 DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
 SCALAR_FIELDS = {"time_zone", "currency", *DEFINITION_FIELDS}
-# Rates per session can exceed 1 (more leads than recorded sessions); every other rate is a share.
-RATES_ABOVE_ONE = {"traffic_to_lead_rate", "traffic_to_mql_rate", "end_to_end_rate"}
-# KpiTarget.target keeps 6 decimals.
-TARGET_PLACES = Decimal("0.000001")
 
 
 def _validate(changes: dict[str, Any]) -> None:
@@ -46,10 +43,9 @@ def workspace_settings_update(
     *,
     changes: dict[str, Any],
     channel_ownership: dict[str, str] | None = None,
-    kpi_targets: list[dict[str, Any]] | None = None,
 ) -> WorkspaceSettings:
     """Apply `changes` (time_zone, currency, response_sla_hours, conversion_window_days), and
-    replace the channel ownership overrides and KPI targets when given."""
+    replace the channel ownership overrides when given."""
     unknown = set(changes) - SCALAR_FIELDS
     if unknown:
         raise ValidationError(f"unknown settings: {', '.join(sorted(unknown))}")
@@ -74,52 +70,14 @@ def workspace_settings_update(
                 ChannelOwnership(source=source, team=team)
                 for source, team in channel_ownership.items()
             )
-    if kpi_targets is not None:
-        _validate_targets(kpi_targets)
-        KpiTarget.objects.all().delete()
-        KpiTarget.objects.bulk_create(KpiTarget(**target) for target in kpi_targets)
     if changed & (DEFINITION_FIELDS | {"channel_ownership"}):
         row.definitions_version += 1
     row.save()
     if changed & (DEFINITION_FIELDS | {"channel_ownership", "time_zone"}):
-        _snapshots_recompute(time_zone_changed="time_zone" in changed)
+        signals.kpi_inputs_changed.send(
+            sender=WorkspaceSettings, time_zone_changed="time_zone" in changed
+        )
     return row
-
-
-def _validate_targets(kpi_targets: list[dict[str, Any]]) -> None:
-    """Each target names a single-valued KPI once, with a value that KPI can take; errors are
-    keyed by KPI so a form can show them beside the target."""
-    from smarketing.kpis.compute import Unit
-    from smarketing.kpis.definitions import KPIS_BY_KEY
-
-    errors: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    for target in kpi_targets:
-        key, value = target["kpi"], Decimal(str(target["target"]))
-        kpi = KPIS_BY_KEY.get(key)
-        problems = errors.setdefault(key, [])
-        if kpi is None or not value.is_finite():
-            problems.append(f"unknown KPI {key!r}" if kpi is None else f"{key}: not a number")
-            continue
-        label = f"Target for {kpi.label}"
-        if key in seen:
-            problems.append(f"{label}: there is already a target for this KPI")
-        seen.add(key)
-        if kpi.unit is Unit.DAYS_BY_STAGE:
-            problems.append(f"{label}: this KPI has one value per stage, so no single target")
-        if target.get("comparator") not in KpiTarget.Comparator.values:
-            problems.append(f"{label}: the comparator is >= or <=")
-        if value < 0:
-            problems.append(f"{label}: cannot be negative")
-        elif kpi.unit is Unit.RATE and key not in RATES_ABOVE_ONE and value > 1:
-            problems.append(f"{label}: a share is at most 100 % (1 as a fraction)")
-        if kpi.unit is Unit.COUNT and value != value.to_integral_value():
-            problems.append(f"{label}: a count is a whole number")
-        if value != value.quantize(TARGET_PLACES):
-            problems.append(f"{label}: at most 6 decimals (0.0001 % for a rate)")
-    errors = {key: problems for key, problems in errors.items() if problems}
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -144,13 +102,3 @@ def channel_ownership_update(*, owners: dict[str, str]) -> dict[str, str]:
     if changed:
         workspace_settings_update(changes={}, channel_ownership=overrides)
     return changed
-
-
-def _snapshots_recompute(*, time_zone_changed: bool) -> None:
-    from smarketing.kpis.models import KpiSnapshot
-    from smarketing.kpis.services import kpi_snapshot_nightly_enqueue
-
-    if time_zone_changed:
-        # Periods start at local midnight: snapshots of the old zone describe other periods.
-        KpiSnapshot.objects.all().delete()
-    kpi_snapshot_nightly_enqueue()

@@ -1,8 +1,9 @@
 from celery import shared_task
-from django.db import connection
+
+from .db import tenant_connection
 
 
 @shared_task(name="core.worker_ping")
 def worker_ping_task() -> str:
     """Answer with the schema the worker switched to: proves tasks run in their workspace."""
-    return connection.schema_name
+    return tenant_connection().schema_name

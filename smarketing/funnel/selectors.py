@@ -1,15 +1,18 @@
-"""Reads of the funnel app: import history, problems, rejected rows, exports."""
+"""Reads of the funnel app: import history, problems, rejected rows, exports, channels."""
 
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import QuerySet
 from psycopg import sql
 
+from smarketing.configuration.selectors import channel_owner, channel_ownership_overrides
+
 from .importers.kinds import KINDS, ColumnType
-from .models import ImportJob, ImportProblem
+from .models import ImportJob, ImportProblem, Lead, Spend, Traffic
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -103,3 +106,36 @@ def funnel_rows_csv(*, kind: str) -> Iterator[str]:
                     yield [formatted(t, v) for t, v in zip(types, row, strict=True)]
 
     return _csv_lines(rows())
+
+
+@dataclass(frozen=True)
+class Channel:
+    source: str
+    owner: str
+    default_owner: str
+    # False for an override of a channel no lead, spend or traffic row names yet.
+    seen_in_data: bool
+
+    @property
+    def is_override(self) -> bool:
+        return self.owner != self.default_owner
+
+
+def channel_list() -> list[Channel]:
+    """Every channel seen in leads, spend or traffic, and every override, with its owner."""
+    # UNION (not UNION ALL) leaves PostgreSQL one distinct list of the three tables' sources.
+    seen = set(
+        Lead.objects.values_list("source", flat=True)
+        .union(Spend.objects.values_list("source", flat=True))
+        .union(Traffic.objects.values_list("source", flat=True))
+    )
+    overrides = channel_ownership_overrides()
+    return [
+        Channel(
+            source=source,
+            owner=channel_owner(source, overrides),
+            default_owner=channel_owner(source, {}),
+            seen_in_data=source in seen,
+        )
+        for source in sorted(seen | set(overrides))
+    ]

@@ -1,7 +1,6 @@
 """Writes of the funnel app: accept an upload, run an import, remember a column mapping."""
 
 import hashlib
-import importlib
 import logging
 import os
 import uuid
@@ -16,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from . import signals
 from .importers.kinds import KINDS
 from .importers.mappings import CRM_SOURCES, FORMATS
 from .importers.pipeline import (
@@ -28,12 +28,6 @@ from .importers.reading import size_over_limit
 from .models import ColumnMapping, ImportJob, ImportProblem, ImportStatus, ProblemSeverity
 
 logger = logging.getLogger(__name__)
-
-# The KPI app's entry point for recomputing the periods an import touched (see docs/imports.md).
-KPI_REFRESH_MODULE, KPI_REFRESH_FUNCTION = (
-    "smarketing.kpis.services",
-    "kpi_snapshot_refresh_enqueue",
-)
 
 
 @dataclass(frozen=True)
@@ -204,27 +198,17 @@ def import_jobs_stale_recover(*, now: datetime | None = None) -> StaleImports:
     return StaleImports(requeued, failed)
 
 
-def import_completed_hooks(*, job: ImportJob) -> None:
-    """After a stored import commits, ask the KPI app to recompute the periods it touched.
-
-    Calls `smarketing.kpis.services.kpi_snapshot_refresh_enqueue(import_id=, start=, end=)`
-    with the earliest and latest timestamps the import wrote or overwrote (both inclusive,
-    timezone-aware); skipped silently while that function does not exist yet.
-    """
+def import_stored_announce(*, job: ImportJob) -> None:
+    """Once the import's transaction commits, send `signals.import_stored` with the range of
+    timestamps it wrote or overwrote (the KPI app recomputes the periods it touched)."""
     if job.affected_start is None or job.affected_end is None:
         return
     import_id, start, end = job.pk, job.affected_start, job.affected_end
-
-    def enqueue() -> None:
-        try:
-            module = importlib.import_module(KPI_REFRESH_MODULE)
-        except ModuleNotFoundError:
-            return
-        refresh = getattr(module, KPI_REFRESH_FUNCTION, None)
-        if refresh is not None:
-            refresh(import_id=import_id, start=start, end=end)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(
+        lambda: signals.import_stored.send(
+            sender=ImportJob, import_id=import_id, start=start, end=end
+        )
+    )
 
 
 def column_mapping_save(*, kind: str, file_format: str, columns: dict[str, str]) -> ColumnMapping:

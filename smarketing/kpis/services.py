@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from smarketing.configuration.models import KpiTarget
 from smarketing.core.periods import (
     SNAPSHOT_GRAINS,
     Grain,
@@ -23,6 +24,7 @@ from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from .selectors.context import kpi_context_get
 from .selectors.reports import kpi_report_breakdowns
 from .sql import KpiContext
+from .targets import target_problems
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +207,16 @@ def _snapshots_replace(
             snapshot.computed_at = now
             snapshot.save()
     return changed
+
+
+@transaction.atomic
+def kpi_targets_replace(*, kpi_targets: list[dict[str, Any]]) -> list[KpiTarget]:
+    """Make `kpi_targets` (each `{"kpi", "comparator", "target"}`) the workspace's targets.
+
+    Raises ValidationError keyed by KPI, and changes nothing, when one of them is invalid.
+    """
+    problems = target_problems(kpi_targets)
+    if problems:
+        raise ValidationError(problems)
+    KpiTarget.objects.all().delete()
+    return KpiTarget.objects.bulk_create(KpiTarget(**target) for target in kpi_targets)

@@ -1,7 +1,13 @@
-"""SPEC section 3 as data: the columns of each import kind, their types and the upsert key."""
+"""SPEC section 3 as data: the columns of each import kind, their types and the upsert key.
+
+Tables and enum choices come from the models; tests/funnel/test_kinds.py checks that every
+column's type, nullability and the upsert key match the model too.
+"""
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from ..models import Activity, ActivityType, ContentDownload, Deal, DealStatus, Lead, Spend, Traffic
 
 
 class ColumnType(StrEnum):
@@ -54,7 +60,7 @@ KINDS: dict[str, KindSpec] = {
     for spec in (
         KindSpec(
             "leads",
-            "funnel_lead",
+            Lead._meta.db_table,
             (
                 Column("lead_id", required=True),
                 Column("created_at", DT, required=True),
@@ -76,11 +82,11 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec(
             "deals",
-            "funnel_deal",
+            Deal._meta.db_table,
             (
                 Column("deal_id", required=True),
                 Column("created_at", DT, required=True),
-                Column("status", ColumnType.ENUM, required=True, choices=("open", "won", "lost")),
+                Column("status", ColumnType.ENUM, required=True, choices=tuple(DealStatus.values)),
                 Column("amount", ColumnType.MONEY, required=True),
                 Column("lead_id"),
                 Column("closed_at", DT),
@@ -91,7 +97,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec(
             "spend",
-            "funnel_spend",
+            Spend._meta.db_table,
             (
                 Column("month", M, required=True),
                 Column("source", required=True),
@@ -101,7 +107,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec(
             "traffic",
-            "funnel_traffic",
+            Traffic._meta.db_table,
             (
                 Column("date", D, required=True),
                 Column("source", required=True),
@@ -111,21 +117,19 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec(
             "activities",
-            "funnel_activity",
+            Activity._meta.db_table,
             (
                 Column("activity_id", required=True),
                 Column("date", DT, required=True),
                 Column("owner", required=True),
-                Column(
-                    "type", ColumnType.ENUM, required=True, choices=("call", "meeting", "email")
-                ),
+                Column("type", ColumnType.ENUM, required=True, choices=tuple(ActivityType.values)),
                 Column("lead_id"),
             ),
             key=("activity_id",),
         ),
         KindSpec(
             "content",
-            "funnel_contentdownload",
+            ContentDownload._meta.db_table,
             (
                 Column("date", D, required=True),
                 Column("lead_id", required=True),

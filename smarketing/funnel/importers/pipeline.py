@@ -278,9 +278,9 @@ def import_job_execute(job: ImportJob) -> ImportJob:
     finally:
         progress.close()
     if job.status == ImportStatus.SUCCEEDED and job.rows_stored:
-        from ..services import import_completed_hooks
+        from ..services import import_stored_announce
 
-        import_completed_hooks(job=job)
+        import_stored_announce(job=job)
     return job
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from smarketing.kpis.compute import Unit
+from .compute import Unit
 
 # Spaces people (and spreadsheets) put inside numbers: normal, no-break, narrow no-break, thin.
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009_]")

@@ -10,10 +10,13 @@ from django.views import View
 
 from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
+from smarketing.configuration import services
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.funnel.selectors import channel_list
+from smarketing.kpis.selectors.targets import kpi_targets_get
+from smarketing.kpis.services import kpi_targets_replace
 
-from . import services
-from .forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm
-from .selectors import channel_list, kpi_target_list, workspace_settings_get
+from ..forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm
 
 
 def _settings_initial() -> dict:
@@ -28,7 +31,7 @@ def _settings_initial() -> dict:
 
 def _targets_form(data=None) -> KpiTargetsForm:
     return KpiTargetsForm(
-        data, targets=kpi_target_list(), currency=workspace_settings_get().currency
+        data, targets=list(kpi_targets_get().values()), currency=workspace_settings_get().currency
     )
 
 
@@ -44,11 +47,11 @@ class SettingsPageMixin(RoleRequiredMixin):
             or ChannelOwnershipForm(channels=channel_list()),
             "target_form": forms.get("target_form") or _targets_form(),
         }
-        return render(self.request, "configuration/settings.html", context)  # type: ignore[attr-defined]
+        return render(self.request, "dashboard/settings.html", context)  # type: ignore[attr-defined]
 
 
 def _back(section: str) -> HttpResponse:
-    return redirect(reverse("configuration:settings") + f"#{section}")
+    return redirect(reverse("dashboard:settings") + f"#{section}")
 
 
 class SettingsView(SettingsPageMixin, View):
@@ -98,9 +101,7 @@ class KpiTargetsView(SettingsPageMixin, View):
         form = _targets_form(request.POST)
         if form.is_valid():
             try:
-                services.workspace_settings_update(
-                    changes={}, kpi_targets=form.cleaned_data["kpi_targets"]
-                )
+                kpi_targets_replace(kpi_targets=form.cleaned_data["kpi_targets"])
             except ValidationError as error:
                 form.add_service_error(error)
             else:

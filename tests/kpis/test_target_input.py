@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from smarketing.configuration.target_input import target_format, target_parse
 from smarketing.kpis.compute import Unit
+from smarketing.kpis.target_input import target_format, target_parse
 
 
 @pytest.mark.parametrize(

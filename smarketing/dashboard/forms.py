@@ -1,22 +1,23 @@
-"""The settings page's three forms: general settings, channel owners, KPI targets.
+"""Forms of the pages: the settings page's three (general settings, channel owners, KPI
+targets) and the goal planner's.
 
-Each turns what a person typed into the arguments of a service in `services.py`; the services
-validate again (the API goes through them too) and their errors are shown beside the field.
+Each turns what a person typed into the arguments of a service; the services validate again
+(the API goes through them too) and their errors are shown beside the field.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from smarketing.configuration.models import KpiTarget, OwningTeam
+from smarketing.funnel.selectors import Channel
 from smarketing.kpis.compute import Unit
 from smarketing.kpis.definitions import KPIS, KPIS_BY_KEY
-
-from .models import KpiTarget, OwningTeam
-from .selectors import Channel
-from .target_input import UNIT_WORDS, target_format, target_parse
+from smarketing.kpis.target_input import UNIT_WORDS, target_format, target_parse
 
 TEAM_CHOICES = [(OwningTeam.MARKETING, "Marketing"), (OwningTeam.SALES, "Sales")]
 COMPARATOR_CHOICES = [
@@ -210,3 +211,12 @@ class KpiTargetsForm(_Form):
                 field = "new_target" if key == self.cleaned_data.get("new_kpi") else None  # type: ignore[assignment]
             for message in errors:
                 self.add_error(field, message)
+
+
+class PlannerForm(forms.Form):
+    revenue = forms.DecimalField(
+        label="Revenue target", min_value=Decimal("0.01"), max_digits=20, decimal_places=2
+    )
+    period = forms.CharField(
+        label="Period (year, quarter or month)", help_text="e.g. 2026-Q3, 2026-09 or 2026"
+    )

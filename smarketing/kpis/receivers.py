@@ -1,0 +1,22 @@
+"""The KPI engine's answers to what lower apps announce; connected in `KpisConfig.ready()`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .models import KpiSnapshot
+from .services import kpi_snapshot_nightly_enqueue, kpi_snapshot_refresh_enqueue
+
+
+def on_import_stored(*, import_id: int, start: datetime, end: datetime, **_: Any) -> None:
+    """Recompute the periods an import touched (and every later one up to today)."""
+    kpi_snapshot_refresh_enqueue(import_id=import_id, start=start, end=end)
+
+
+def on_kpi_inputs_changed(*, time_zone_changed: bool, **_: Any) -> None:
+    """A setting KPI values depend on changed: recompute the trailing 18 months."""
+    if time_zone_changed:
+        # Periods start at local midnight: snapshots of the old zone describe other periods.
+        KpiSnapshot.objects.all().delete()
+    kpi_snapshot_nightly_enqueue()

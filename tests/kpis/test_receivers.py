@@ -1,0 +1,73 @@
+"""The KPI engine hears what lower apps announce: a stored import and a changed setting.
+
+Without these subscriptions an import would never refresh the dashboard, silently: the funnel
+and configuration apps cannot call the KPI app (STYLE.md's one-way rule), they only announce.
+"""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core.files import File
+from django_tenants.utils import schema_context
+
+from smarketing.configuration.models import WorkspaceSettings
+from smarketing.configuration.services import workspace_settings_update
+from smarketing.configuration.signals import kpi_inputs_changed
+from smarketing.funnel import services as funnel_services
+from smarketing.funnel.models import ImportJob
+from smarketing.funnel.signals import import_stored
+from smarketing.kpis import receivers
+from smarketing.kpis.models import KpiSnapshot, KpiSnapshotJob
+
+
+def _receivers(signal, sender) -> list:
+    return [receiver for receiver in signal._live_receivers(sender)[0]]
+
+
+def test_the_kpi_app_subscribes_to_stored_imports():
+    assert receivers.on_import_stored in _receivers(import_stored, ImportJob)
+
+
+def test_the_kpi_app_subscribes_to_setting_changes():
+    assert receivers.on_kpi_inputs_changed in _receivers(kpi_inputs_changed, WorkspaceSettings)
+
+
+@pytest.mark.django_db
+def test_a_stored_import_queues_a_refresh_of_the_periods_it_touched(
+    alpha, django_capture_on_commit_callbacks
+):
+    leads = "lead_id,created_at,source\nL1,2025-03-14,email\nL2,2025-05-02,events\n"
+    with schema_context(alpha.schema_name):
+        with django_capture_on_commit_callbacks(execute=True):
+            accepted = funnel_services.import_job_create(
+                file=File(io.BytesIO(leads.encode()), name="leads.csv"),
+                file_name="leads.csv",
+                kind="leads",
+                file_format="canonical",
+                enqueue=False,
+            )
+            funnel_services.import_job_run(job_id=accepted.job.pk)
+        job = KpiSnapshotJob.objects.get()
+        assert job.import_ids == [accepted.job.pk]
+        assert job.range_start == datetime(2025, 3, 14, tzinfo=UTC)
+        assert job.range_end >= datetime(2025, 5, 2, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_time_zone_change_drops_the_snapshots_of_the_old_zone(alpha):
+    with schema_context(alpha.schema_name):
+        KpiSnapshot.objects.create(
+            grain="month",
+            label="2025-01",
+            period_start=datetime(2025, 1, 1, tzinfo=UTC),
+            period_end=datetime(2025, 2, 1, tzinfo=UTC),
+            kpis={},
+            computed_at=datetime(2025, 2, 1, tzinfo=UTC),
+            definitions_version=1,
+        )
+        workspace_settings_update(changes={"currency": "EUR"})
+        assert KpiSnapshot.objects.count() == 1  # the currency is no KPI input
+        workspace_settings_update(changes={"time_zone": "Europe/Paris"})
+        assert KpiSnapshot.objects.count() == 0
+        assert KpiSnapshotJob.objects.count() == 1
