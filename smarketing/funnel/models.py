@@ -73,6 +73,8 @@ class Deal(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     lost_reason = models.TextField(blank=True, default="")
     owner = models.TextField(blank=True, default="")
+    # ISO 4217; empty means the workspace's currency (SPEC 3.1). KPIs convert the others.
+    currency = models.CharField(max_length=3, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["closed_at"]), models.Index(fields=["created_at"])]
@@ -167,6 +169,8 @@ class ImportFormat(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # Uploaded to be mapped on the import page first; nothing runs until it is queued.
+    DRAFT = "draft"
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -174,6 +178,12 @@ class ImportStatus(models.TextChoices):
     REJECTED = "rejected"
     # An unexpected technical failure; nothing was stored.
     FAILED = "failed"
+
+
+class MappingOrigin(models.TextChoices):
+    GIVEN = "given", "given with the file"
+    HEADER = "header", "saved for this header"
+    KIND = "kind", "the workspace's column names"
 
 
 class ImportJob(models.Model):
@@ -216,6 +226,14 @@ class ImportJob(models.Model):
     # The earliest and latest date touched (old and new values), for KPI recomputation.
     affected_start = models.DateTimeField(null=True, blank=True)
     affected_end = models.DateTimeField(null=True, blank=True)
+    # The mapping file (SPEC 3.1) given with the upload, or the saved one the import used.
+    mapping = models.JSONField(null=True, blank=True)
+    mapping_digest = models.CharField(max_length=64, blank=True, default="")
+    mapping_origin = models.CharField(
+        max_length=8, choices=MappingOrigin.choices, blank=True, default=""
+    )
+    # Save the given mapping for every later file with the same header.
+    save_mapping = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -276,20 +294,32 @@ class ImportRejectedRow(models.Model):
 
 
 class ColumnMapping(models.Model):
-    """A workspace's own column names for a kind and format: {canonical column: file header}.
+    """A saved mapping (SPEC 3.1) of a kind and format.
 
-    Applied on top of the built-in names of the format, so it serves both "any other CSV"
-    (canonical format) and CRM custom fields such as Salesforce's lost-reason field.
+    With a `header_signature`, it serves the files whose header is that one (found
+    automatically, also when the kind and format are detected); without, it holds the
+    workspace's own column names for every file of the kind and format (applied on top of the
+    format's names, so it serves both "any other CSV" and CRM custom fields).
     """
 
     kind = models.CharField(max_length=10, choices=ImportKind.choices)
     format = models.CharField(max_length=10, choices=ImportFormat.choices)
+    # SHA-256 of the header's column names as compared (see importers.mapping_files).
+    header_signature = models.CharField(max_length=64, blank=True, default="", db_default="")
+    header = models.JSONField(default=list, blank=True)
     columns = models.JSONField(default=dict)
+    values = models.JSONField(default=dict, blank=True)
+    constants = models.JSONField(default=dict, blank=True)
+    date_order = models.CharField(max_length=3, blank=True, default="")
+    decimal = models.CharField(max_length=1, blank=True, default="")
+    empty = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "format"], name="column_mapping_kind_format")
+            models.UniqueConstraint(
+                fields=["kind", "format", "header_signature"], name="column_mapping_kind_format"
+            )
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,15 @@ from django.utils.text import get_valid_filename
 
 from . import signals
 from .importers.kinds import KINDS
-from .importers.mappings import CRM_SOURCES, FORMATS
+from .importers.mapping_files import (
+    MappingFile,
+    MappingFileError,
+    mapping_file_check_header,
+    mapping_file_parse,
+)
+from .importers.mappings import CANONICAL, CRM_SOURCES, FORMATS
 from .importers.pipeline import (
+    column_mapping_store,
     current_schema,
     import_job_execute,
     import_lock_try,
@@ -46,6 +53,41 @@ def _file_digest(file: File) -> str:
     return digest.hexdigest()
 
 
+def mapping_parse(document, *, kind: str = "") -> MappingFile:
+    """A mapping file (JSON text or parsed), checked; ValidationError with one clear message."""
+    try:
+        return mapping_file_parse(document, kind=kind)
+    except MappingFileError as error:
+        raise ValidationError(f"mapping: {error}") from error
+
+
+# Jobs that count as "this file was already imported": stored, or about to be. A rejected or
+# failed import never blocks the corrected one (SPEC 3.1).
+_ALREADY_IMPORTED = (ImportStatus.SUCCEEDED, ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+def _already_imported(
+    *, sha256: str, kind: str, file_format: str, skip_invalid: bool, mapping_digest: str
+) -> ImportJob | None:
+    previous = ImportJob.objects.filter(
+        sha256=sha256,
+        skip_invalid=skip_invalid,
+        status__in=_ALREADY_IMPORTED,
+        mapping_digest=mapping_digest,
+    )
+    if kind:
+        previous = previous.filter(kind=kind)
+    if file_format:
+        previous = previous.filter(format=file_format)
+    # A mapping saved since may read the same bytes differently: such a file runs again.
+    latest_mapping = ColumnMapping.objects.order_by("-updated_at").values_list(
+        "updated_at", flat=True
+    )
+    if (changed := latest_mapping.first()) is not None:
+        previous = previous.filter(created_at__gt=changed)
+    return previous.order_by("-created_at").first()
+
+
 def import_job_create(
     *,
     file: File,
@@ -53,24 +95,29 @@ def import_job_create(
     kind: str = "",
     file_format: str = "",
     skip_invalid: bool = False,
+    mapping: MappingFile | None = None,
+    save_mapping: bool = False,
+    draft: bool = False,
     created_by=None,
     enqueue: bool = True,
 ) -> ImportAccepted:
     """Store an uploaded file and queue its import (on commit), unless it was imported already.
 
-    `kind` and `file_format` may be empty: they are then detected from the header.
+    `kind` and `file_format` may be empty: they are then detected from the header (a mapping
+    saved for it first). `mapping` (SPEC 3.1) is laid over the format, the canonical one when
+    none is given; with `save_mapping` it serves every later file with the same header. A
+    `draft` is stored but not run: the import page maps it first (`import_job_map`).
     """
     if kind and kind not in KINDS:
         raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
     if file_format and file_format not in FORMATS:
         raise ValidationError(f"Unknown format {file_format!r}: use one of {', '.join(FORMATS)}.")
-    if (
-        kind
-        and file_format
-        and file_format != "canonical"
-        and (file_format, kind) not in CRM_SOURCES
-    ):
+    if kind and file_format and file_format != CANONICAL and (file_format, kind) not in CRM_SOURCES:
         raise ValidationError(f"{file_format} exports are accepted for leads and deals only.")
+    if mapping is not None and kind and mapping.kind != kind:
+        raise ValidationError(
+            f"mapping: the mapping is for {mapping.kind}, but the file is imported as {kind}"
+        )
     size = file.size or 0
     if size == 0:
         raise ValidationError("The file is empty.")
@@ -78,29 +125,35 @@ def import_job_create(
         reason = size_over_limit(size, import_max_bytes())
         raise ValidationError(f"{reason[0].upper()}{reason[1:]}.")
     sha256 = _file_digest(file)
-    previous = ImportJob.objects.filter(sha256=sha256, skip_invalid=skip_invalid).exclude(
-        status=ImportStatus.FAILED
-    )
-    if kind:
-        previous = previous.filter(kind=kind)
-    if file_format:
-        previous = previous.filter(format=file_format)
-    if (existing := previous.order_by("-created_at").first()) is not None:
-        return ImportAccepted(job=existing, created=False)
+    digest = mapping.digest if mapping is not None else ""
+    if not draft:
+        existing = _already_imported(
+            sha256=sha256,
+            kind=kind,
+            file_format=file_format,
+            skip_invalid=skip_invalid,
+            mapping_digest=digest,
+        )
+        if existing is not None:
+            return ImportAccepted(job=existing, created=False)
     name = get_valid_filename(os.path.basename(file_name) or "upload.csv")[:100] or "upload.csv"
     stored = default_storage.save(f"imports/{current_schema()}/{uuid.uuid4().hex}/{name}", file)
     with transaction.atomic():
         job = ImportJob.objects.create(
-            kind=kind,
+            kind=kind or (mapping.kind if mapping else ""),
             format=file_format,
             skip_invalid=skip_invalid,
             file=stored,
             file_name=os.path.basename(file_name)[:255] or name,
             file_size=size,
             sha256=sha256,
+            mapping=mapping.as_json() if mapping is not None else None,
+            mapping_digest=digest,
+            save_mapping=save_mapping and mapping is not None,
+            status=ImportStatus.DRAFT if draft else ImportStatus.QUEUED,
             created_by=created_by,
         )
-        if enqueue:
+        if enqueue and not draft:
             _enqueue_run(job.pk)
     return ImportAccepted(job=job, created=True)
 
@@ -211,22 +264,46 @@ def import_stored_announce(*, job: ImportJob) -> None:
     )
 
 
-def column_mapping_save(*, kind: str, file_format: str, columns: dict[str, str]) -> ColumnMapping:
-    """Remember the workspace's own header names for `kind` in `file_format`."""
+def column_mapping_save(
+    *,
+    kind: str,
+    file_format: str,
+    columns: dict[str, str] | None = None,
+    mapping: MappingFile | None = None,
+    header: list[str] | None = None,
+) -> ColumnMapping:
+    """Remember a mapping: for files with `header` (found automatically, also when the kind
+    and format are detected), or without one for every file of `kind` in `file_format`.
+
+    `columns` alone is the short form ({canonical column: the workspace's header name}).
+    """
     if kind not in KINDS:
         raise ValidationError(f"Unknown kind {kind!r}.")
     if file_format not in FORMATS:
         raise ValidationError(f"Unknown format {file_format!r}.")
-    unknown = set(columns) - set(KINDS[kind].column_names)
-    if unknown:
-        raise ValidationError(f"Unknown columns for {kind}: {', '.join(sorted(unknown))}.")
-    cleaned = {
-        name: header.strip() for name, header in columns.items() if header and header.strip()
-    }
-    mapping, _ = ColumnMapping.objects.update_or_create(
-        kind=kind, format=file_format, defaults={"columns": cleaned}
-    )
-    return mapping
+    if mapping is None:
+        cleaned = {
+            name: value.strip()
+            for name, value in (columns or {}).items()
+            if value and value.strip()
+        }
+        mapping = mapping_parse({"kind": kind, "columns": cleaned})
+    elif mapping.kind != kind:
+        raise ValidationError(f"mapping: the mapping is for {mapping.kind}, not {kind}")
+    if header is not None:
+        if not any(name.strip() for name in header):
+            raise ValidationError("header: name the file's columns")
+        try:
+            mapping_file_check_header(mapping, header)
+        except MappingFileError as error:
+            raise ValidationError(f"mapping: {error}") from error
+    with transaction.atomic():
+        return column_mapping_store(mapping=mapping, file_format=file_format, header=header)
+
+
+def column_mapping_delete(*, mapping_id: int) -> bool:
+    deleted, _ = ColumnMapping.objects.filter(pk=mapping_id).delete()
+    return bool(deleted)
 
 
 def demo_data_import(*, directory, leads: int = 5000, seed: int = 42) -> list[ImportJob]:

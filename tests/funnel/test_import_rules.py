@@ -72,7 +72,7 @@ REJECTIONS = [
     (
         "leads",
         LEADS_HEADER + "L1,03/14/2025,web,,,\n",
-        'row 2, column created_at: "03/14/2025" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)',
+        'row 2, column created_at: "03/14/2025" is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z); to read dates like this one, set "date_order" (DMY, MDY or YMD) in a mapping',
     ),
     (
         "leads",
@@ -362,6 +362,7 @@ def test_saved_column_mapping_reads_other_header_names(alpha):
     with schema_context(alpha.schema_name):
         assert Spend.objects.get().amount == Decimal(10)
     bad = run_import(alpha, "Period,source,Cost\n2025-02,web,ten\n", "spend")
+    # A mapping (saved or given) reads amounts as people write them: "ten" is none.
     assert problems(alpha, bad) == [
-        'row 2, column Cost: "ten" is not a decimal number (digits, with . as the decimal separator)'
+        'row 2, column Cost: "ten" is not a decimal number (like 1234.56 or $1,234.56; for 1.234,56 set "decimal": ",")'
     ]

@@ -18,6 +18,10 @@ class ColumnType(StrEnum):
     MONEY = "money"
     INTEGER = "integer"
     ENUM = "enum"
+    # A channel name (SPEC 3.1): trimmed, lower-cased, spaces and punctuation as `_`.
+    CHANNEL = "channel"
+    # An ISO 4217 code; empty means the workspace's currency.
+    CURRENCY = "currency"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class KindSpec:
     # Stage date columns in funnel order: a later one earlier than a previous one is a warning.
     ordered_dates: tuple[str, ...] = ()
 
+    def has_column(self, name: str) -> bool:
+        return any(column.name == name for column in self.columns)
+
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)
 
@@ -54,6 +61,7 @@ class KindSpec:
 
 
 T, DT, D, M = ColumnType.TEXT, ColumnType.DATETIME, ColumnType.DATE, ColumnType.MONTH
+CH = ColumnType.CHANNEL
 
 KINDS: dict[str, KindSpec] = {
     spec.name: spec
@@ -64,7 +72,7 @@ KINDS: dict[str, KindSpec] = {
             (
                 Column("lead_id", required=True),
                 Column("created_at", DT, required=True),
-                Column("source", required=True),
+                Column("source", CH, required=True),
                 Column("campaign"),
                 Column("persona"),
                 Column("company_size"),
@@ -92,6 +100,7 @@ KINDS: dict[str, KindSpec] = {
                 Column("closed_at", DT),
                 Column("lost_reason"),
                 Column("owner"),
+                Column("currency", ColumnType.CURRENCY),
             ),
             key=("deal_id",),
         ),
@@ -100,7 +109,7 @@ KINDS: dict[str, KindSpec] = {
             Spend._meta.db_table,
             (
                 Column("month", M, required=True),
-                Column("source", required=True),
+                Column("source", CH, required=True),
                 Column("amount", ColumnType.MONEY, required=True),
             ),
             key=("month", "source"),
@@ -110,7 +119,7 @@ KINDS: dict[str, KindSpec] = {
             Traffic._meta.db_table,
             (
                 Column("date", D, required=True),
-                Column("source", required=True),
+                Column("source", CH, required=True),
                 Column("sessions", ColumnType.INTEGER, required=True),
             ),
             key=("date", "source"),

@@ -25,12 +25,27 @@ from ..models import (
     ImportProblem,
     ImportRejectedRow,
     ImportStatus,
+    MappingOrigin,
     ProblemSeverity,
 )
 from . import sql
 from .kinds import KINDS
+from .mapping_files import (
+    MappingFile,
+    MappingFileError,
+    header_signature,
+    mapping_file_check_header,
+    mapping_file_parse,
+)
 from .mappings import CANONICAL, SALESFORCE, ColumnMap, MappingError, format_detect, mapping_build
-from .reading import FileShape, UnreadableFile, file_inspect, text_records, utf8_chunks
+from .reading import (
+    FileShape,
+    NulBytes,
+    UnreadableFile,
+    file_inspect,
+    text_records,
+    utf8_chunks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +161,8 @@ def _copy_tolerant(
     malformed_rows: list[ImportRejectedRow] = []
     with cursor.copy(sql.copy_rows_statement(width)) as copy:
         for row_number, record in enumerate(text_records(path, shape), start=2):
+            if any("\x00" in value for value in record):
+                record = _without_nul(job, shape, row_number, record, malformed)
             if not record or (len(record) == 1 and not record[0].strip() and width > 1):
                 continue  # a blank line
             if len(record) != width:
@@ -176,6 +193,29 @@ def _copy_tolerant(
     return rows + len(malformed)
 
 
+def _without_nul(
+    job: ImportJob, shape: FileShape, row_number: int, record: list[str], problems: list
+) -> list[str]:
+    """The record without its NUL characters, with a warning per cell that had some."""
+    cleaned = []
+    for index, value in enumerate(record):
+        if "\x00" in value:
+            count = value.count("\x00")
+            column = shape.header[index] if index < len(shape.header) else f"#{index + 1}"
+            problems.append(
+                ImportProblem(
+                    job=job,
+                    severity=ProblemSeverity.WARNING,
+                    row_number=row_number,
+                    column=column,
+                    message=f"{count} NUL byte{'s' if count > 1 else ''} removed",
+                )
+            )
+            value = value.replace("\x00", "")
+        cleaned.append(value)
+    return cleaned
+
+
 def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tuple[int, FileShape]:
     """Fill the staging table: COPY the raw file, else convert it, else parse it in Python."""
 
@@ -191,7 +231,7 @@ def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tup
 
     try:
         return attempt(fast, shape), shape
-    except (UnicodeDecodeError, psycopg.Error, DatabaseError) as error:
+    except (UnicodeDecodeError, NulBytes, psycopg.Error, DatabaseError) as error:
         if isinstance(error, UnicodeDecodeError) or isinstance(
             error.__context__, UnicodeDecodeError
         ):
@@ -199,44 +239,110 @@ def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tup
             shape = replace(shape, encoding="cp1252")
             try:
                 return attempt(fast, shape), shape
-            except (psycopg.Error, DatabaseError):
+            except (NulBytes, psycopg.Error, DatabaseError):
                 pass
-        logger.info("import %s: COPY refused the file (%s), parsing it in Python", job.pk, error)
+        logger.debug("import %s: COPY refused the file (%r), parsing it in Python", job.pk, error)
     return attempt(lambda shape: _copy_tolerant(cursor, job, path, shape, progress), shape), shape
 
 
-def _saved_mapping(kind: str, file_format: str) -> dict[str, str]:
-    saved = ColumnMapping.objects.filter(kind=kind, format=file_format).first()
-    return {k: v for k, v in (saved.columns if saved else {}).items() if v}
+def _given_mapping(job: ImportJob) -> MappingFile | None:
+    if job.mapping is None:
+        return None
+    return mapping_file_parse(job.mapping, kind=job.kind)
+
+
+def _saved_for_header(job: ImportJob, header: list[str]) -> ColumnMapping | None:
+    """The mapping saved for files with this header (of the job's kind and format if given)."""
+    saved = ColumnMapping.objects.filter(header_signature=header_signature(header))
+    if job.kind:
+        saved = saved.filter(kind=job.kind)
+    if job.format:
+        saved = saved.filter(format=job.format)
+    return saved.order_by("-updated_at", "-pk").first()
+
+
+def _saved_for_kind(kind: str, file_format: str) -> MappingFile | None:
+    saved = ColumnMapping.objects.filter(kind=kind, format=file_format, header_signature="")
+    row = saved.first()
+    return column_mapping_document(row) if row else None
+
+
+def column_mapping_document(row: ColumnMapping) -> MappingFile:
+    """A saved mapping as the mapping file it was saved from."""
+    return MappingFile(
+        kind=row.kind,
+        columns={name: value for name, value in row.columns.items() if value},
+        values=row.values or {},
+        constants=row.constants or {},
+        date_order=row.date_order or None,
+        decimal=row.decimal or None,
+        empty=tuple(row.empty or ()),
+    )
+
+
+def _choose_kind_and_format(job: ImportJob, header: list[str]) -> str | None:
+    """Fill in the job's kind and format; a problem message when they cannot be known.
+
+    A mapping given with the file is laid over the canonical format unless a format was
+    chosen; else a mapping saved for this header brings its own; else the header is
+    recognised as a format (HubSpot, Salesforce) or as canonical columns.
+    """
+    if job.kind and job.format:
+        return None
+    if job.mapping is not None:
+        job.kind = job.kind or str(job.mapping.get("kind") or "")
+        job.format = job.format or CANONICAL
+        return None if job.kind else "the mapping does not say which kind of rows the file holds"
+    saved = _saved_for_header(job, header)
+    if saved is not None:
+        job.kind, job.format = saved.kind, saved.format
+        return None
+    detected = format_detect(header)
+    if detected is not None and (not job.kind or detected[0] == job.kind):
+        job.kind, job.format = detected
+        return None
+    if job.kind:
+        job.format = CANONICAL
+        return None
+    return "the columns were not recognised; choose the kind and the format"
 
 
 def _prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
-    """Inspect the file and map its header; on failure record the problem and reject."""
+    """Inspect the file, choose its mapping and map its header; on failure record the problem
+    and reject. Nothing of the rows has been read yet."""
     try:
         shape = file_inspect(job.file.path, max_bytes=import_max_bytes())
     except (UnreadableFile, OSError) as error:
         _file_problem(job, str(error))
         return None
     job.encoding, job.delimiter, job.header = shape.encoding, shape.delimiter, shape.header
-    if not job.kind or not job.format:
-        detected = format_detect(shape.header)
-        if detected is None or (job.kind and detected[0] != job.kind):
-            _file_problem(
-                job,
-                "the columns were not recognised; choose the kind and the format",
-                row=1,
-                column=shape.header[0],
-            )
-            return None
-        job.kind = job.kind or detected[0]
-        job.format = job.format or detected[1]
+    problem = _choose_kind_and_format(job, shape.header)
+    if problem:
+        _file_problem(job, problem, row=1, column=shape.header[0])
+        return None
     try:
+        mapping, strict = _given_mapping(job), True
+        if mapping is not None:
+            mapping_file_check_header(mapping, shape.header)
+            job.mapping_origin = job.mapping_origin or MappingOrigin.GIVEN
+            if job.save_mapping:
+                column_mapping_store(mapping=mapping, file_format=job.format, header=shape.header)
+        elif (saved := _saved_for_header(job, shape.header)) is not None:
+            mapping = column_mapping_document(saved)
+            mapping_file_check_header(mapping, shape.header)
+            job.mapping, job.mapping_origin = mapping.as_json(), MappingOrigin.HEADER
+        elif (mapping := _saved_for_kind(job.kind, job.format)) is not None:
+            job.mapping, job.mapping_origin, strict = mapping.as_json(), MappingOrigin.KIND, False
         column_map = mapping_build(
             kind=job.kind,
             file_format=job.format,
             header=shape.header,
-            saved=_saved_mapping(job.kind, job.format),
+            mapping=mapping,
+            strict_columns=strict,
         )
+    except MappingFileError as error:
+        _file_problem(job, f"mapping: {error}")
+        return None
     except MappingError as error:
         _file_problem(job, str(error))
         return None
@@ -246,6 +352,30 @@ def _prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
     if column_map.missing_required:
         return None
     return shape, column_map
+
+
+def column_mapping_store(
+    *, mapping: MappingFile, file_format: str, header: list[str] | None
+) -> ColumnMapping:
+    """Save `mapping` for files with `header` (or, without, for every file of its kind and
+    format); the latest save wins."""
+    signature = header_signature(header) if header else ""
+    document = mapping.as_json()
+    row, _ = ColumnMapping.objects.update_or_create(
+        kind=mapping.kind,
+        format=file_format,
+        header_signature=signature,
+        defaults={
+            "header": list(header or []),
+            "columns": document.get("columns", {}),
+            "values": document.get("values", {}),
+            "constants": document.get("constants", {}),
+            "date_order": document.get("date_order", ""),
+            "decimal": document.get("decimal", ""),
+            "empty": document.get("empty", []),
+        },
+    )
+    return row
 
 
 def import_job_execute(job: ImportJob) -> ImportJob:
@@ -324,7 +454,9 @@ def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
     except OperationalError:
         raise
     except DatabaseError as error:
-        logger.info("import %s: invalid rows (%s), validating in detail", job.pk, error)
+        # Expected for any invalid cell: the detailed validation says which. Not logged above
+        # debug, so the command line shows the report only.
+        logger.debug("import %s: invalid rows (%r), validating in detail", job.pk, error)
         return None
     lows = [value for value in (old_low, new_low) if value is not None]
     highs = [value for value in (old_high, new_high) if value is not None]
@@ -341,12 +473,37 @@ def _validate(cursor, job: ImportJob, column_map: ColumnMap) -> None:
         cursor.execute(sql.rejected_rows_insert(job.pk))
 
 
+def _unicode_collation(cursor) -> str | None:
+    cursor.execute(sql.UNICODE_COLLATION_QUERY, [list(sql.UNICODE_COLLATIONS)])
+    return sql.unicode_collation([row[0] for row in cursor.fetchall()])
+
+
+def _value_map_load(cursor, column_map: ColumnMap) -> None:
+    """The mapping's value tables as a temporary table the statements join."""
+    rows = sql.value_map_rows(column_map)
+    if not rows:
+        return
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.VALUE_MAP}")
+    cursor.execute(sql.value_map_create())
+    with cursor.copy(f"COPY {sql.VALUE_MAP} (column_name, file_value, value) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def import_session_prepare(cursor, column_map: ColumnMap) -> None:
+    """What the statements of an import need in the transaction: functions, collation, the
+    mapping's value tables. The caller sets the workspace's time zone."""
+    for statement in sql.FUNCTIONS:
+        cursor.execute(statement)
+    column_map.collation = _unicode_collation(cursor)
+    _value_map_load(cursor, column_map)
+
+
 def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, progress) -> None:
     cursor.execute("SHOW TIME ZONE")
     session_zone = cursor.fetchone()[0]
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(workspace_time_zone())])
-    for statement in sql.FUNCTIONS:
-        cursor.execute(statement)
+    import_session_prepare(cursor, column_map)
     with _timed(job, "staging"):
         rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
     job.encoding, job.rows_read = shape.encoding, rows_read
@@ -385,6 +542,7 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
     if job.format == SALESFORCE and job.kind in ("leads", "deals"):
         _salesforce_link_deals(cursor)
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.VALUE_MAP}")
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
     _finish(
         job,

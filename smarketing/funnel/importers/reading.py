@@ -3,6 +3,10 @@
 Only the first SAMPLE_BYTES are inspected (charset-normalizer and csv.Sniffer, well-kept
 libraries rather than hand-rolled guesses); `utf8_chunks` then streams the whole file as UTF-8,
 converting other encodings on the fly, so memory stays bounded whatever the file's size.
+
+Real exports are not always clean text: CRMs leave NUL bytes in rich-text fields. A file is
+"not text" only when it cannot be decoded; stray NULs are removed, row by row, with a warning
+(`NulBytes` sends such a file to the tolerant reader, which knows the rows).
 """
 
 import codecs
@@ -40,6 +44,26 @@ def size_over_limit(size: int, max_bytes: int) -> str:
 
 class UnreadableFile(Exception):
     """The file as a whole cannot be imported; the message says why, for the uploader."""
+
+
+class NulBytes(Exception):
+    """The file holds NUL bytes: PostgreSQL's COPY refuses them, the tolerant reader removes
+    them and says where."""
+
+
+# Single-byte code pages that decode Western text too and that charset-normalizer may prefer
+# on a small sample (Spanish "Diseño" read as cp1250 gives "Diseńo"): Windows-1252, the usual
+# export encoding, wins when it decodes the sample as well (SPEC 3.1).
+_LATIN_LOOKALIKES = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "cp1250", "cp1254", "cp1257", "cp1258", "latin_1", "iso8859_2", "iso8859_3",
+        "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15",
+        "iso8859_16", "mac_roman", "mac_latin2", "mac_iceland", "mac_turkish", "cp437",
+        "cp850", "cp852", "cp858",
+    )
+)  # fmt: skip
+_SPREADSHEETS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,33 @@ def _sniff_delimiter(text: str) -> str:
     return delimiter
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark: NULs in every other byte of ASCII characters."""
+    half = max(1, len(sample) // 2)
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 0.4 * half and even < 0.1 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
+def _single_byte_encoding(sample: bytes, had_nul: bool) -> str:
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None:
+        if had_nul:
+            raise UnreadableFile("the file is not text (it contains binary data)")
+        raise UnreadableFile("the file is not text in any known encoding")
+    encoding = codecs.lookup(best.encoding).name
+    if encoding in _LATIN_LOOKALIKES:
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return encoding
+        return "cp1252"
+    return encoding
+
+
 def file_inspect(path: str | os.PathLike, *, max_bytes: int) -> FileShape:
     """Reject empty, oversized and binary files, and find the encoding, delimiter and header."""
     size = os.path.getsize(path)
@@ -89,23 +140,21 @@ def file_inspect(path: str | os.PathLike, *, max_bytes: int) -> FileShape:
         raise UnreadableFile(size_over_limit(size, max_bytes))
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    if sample.startswith(b"PK\x03\x04"):
+    if sample.startswith(_SPREADSHEETS):
         raise UnreadableFile("the file is a spreadsheet or archive, not CSV text: save it as CSV")
     bom_length = 0
     if sample.startswith(codecs.BOM_UTF8):
         encoding, bom_length = "utf-8", len(codecs.BOM_UTF8)
     elif sample.startswith(_UTF16_BOMS):
         encoding = "utf-16"
-    elif b"\x00" in sample:
-        raise UnreadableFile("the file is not text (it contains binary data)")
-    elif _decodable_utf8(sample):
-        encoding = "utf-8"
+    elif (utf16 := _utf16_without_bom(sample)) is not None:
+        encoding = utf16
     else:
-        best = charset_normalizer.from_bytes(sample).best()
-        if best is None:
-            raise UnreadableFile("the file is not text in any known encoding")
-        encoding = best.encoding
-    text = sample[bom_length:].decode(encoding, errors="replace")
+        # Stray NULs (rich-text fields) say nothing about the encoding: leave them out.
+        had_nul = b"\x00" in sample
+        sample = sample.replace(b"\x00", b"")
+        encoding = "utf-8" if _decodable_utf8(sample) else _single_byte_encoding(sample, had_nul)
+    text = sample[bom_length:].decode(encoding, errors="replace").replace("\x00", "")
     if _looks_binary(text):
         raise UnreadableFile("the file is not text (it contains binary data)")
     if not text.strip():
@@ -142,6 +191,8 @@ def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[byt
                 data = chunk
             else:
                 data = decoder.decode(chunk).encode("utf-8")
+            if b"\x00" in data:
+                raise NulBytes
             if not newline:
                 newline = next((end for end in (b"\r\n", b"\n", b"\r") if end in data), b"")
             if pending:
@@ -157,11 +208,12 @@ def utf8_chunks(path: str | os.PathLike, shape: FileShape) -> Iterator[tuple[byt
 
 
 def text_records(path: str | os.PathLike, shape: FileShape) -> Iterator[list[str]]:
-    """Every record after the header, parsed by Python's csv module (the tolerant slow path)."""
+    """Every record after the header, parsed by Python's csv module (the tolerant slow path).
+
+    NUL characters are left in the cells: the caller removes them and says where they were.
+    """
     encoding = "utf-8-sig" if shape.encoding in ("utf-8", "ascii") else shape.encoding
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(
-            (line.replace("\x00", "") for line in handle), delimiter=shape.delimiter
-        )
+        reader = csv.reader(handle, delimiter=shape.delimiter)
         next(reader, None)
         yield from reader

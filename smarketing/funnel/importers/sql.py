@@ -11,12 +11,13 @@ value without an offset (or a bare date, at midnight) in that zone, as SPEC sect
 Statements take no parameters (the job id is an int inlined), so `%` needs no escaping.
 """
 
+from .kinds import Column, ColumnType, KindSpec
 from smarketing.core.sql import sql_literal
 
-from .kinds import Column, ColumnType, KindSpec
-from .mappings import ColumnMap
+from .mappings import ColumnMap, ParseOptions
 
 STAGING = "import_staging"
+VALUE_MAP = "import_value_map"
 
 # pg_temp functions: the guard that aborts the optimistic upsert, and a try-cast for the
 # detailed validation (an exception block per call: slow, so only on the error path).
@@ -30,46 +31,251 @@ FUNCTIONS = (
 )
 REJECT_SQLSTATE = "22000"
 
+# Collations whose character classes and lower() know every script, best first. The database
+# may have been created with the C locale (the embedded development server is), where
+# [[:alnum:]] and lower() only know ASCII.
+UNICODE_COLLATIONS = ("und-x-icu", "C.utf8", "C.UTF-8", "en_US.utf8", "en_US.UTF-8")
+UNICODE_COLLATION_QUERY = (
+    "SELECT collname FROM pg_collation WHERE collname = ANY(%s) "
+    "AND collencoding IN (-1, pg_char_to_encoding('UTF8'))"
+)
+# Without one: ASCII rules plus the Latin-1 letters, enough for Western European names.
+_LATIN_UPPER = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ"
+_LATIN_LOWER = "àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþ"
+
+
+def unicode_collation(available: list[str]) -> str | None:
+    """The first of UNICODE_COLLATIONS that the database has."""
+    return next((name for name in UNICODE_COLLATIONS if name in available), None)
+
 
 def _iso_shape(t: str) -> str:
     """YYYY-MM-DD, optionally followed by T or a space and a time: never a US or EU date."""
     return f"({t} LIKE '____-__-__%' AND (length({t}) = 10 OR substr({t}, 11, 1) IN ('T', ' ')))"
 
 
+# --- Dates in a day/month/year order (SPEC 3.1 "date_order") ----------------------------------
+
+_TIME = (
+    r"(?:(?:,[[:space:]]*|[[:space:]]+|T)"
+    r"([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:[[:space:]]*[AaPp][Mm])?))?$"
+)
+# (pattern, replacement giving year-month-day and the time) per order; `\2` is the separator,
+# the same between every part. PostgreSQL's own input then reads the time (AM/PM included)
+# and refuses impossible dates.
+_DATE_ORDERS = {
+    "DMY": (r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})" + _TIME, r"\4-\3-\1 \5"),
+    "MDY": (r"^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})" + _TIME, r"\4-\1-\3 \5"),
+    "YMD": (r"^([0-9]{4}|[0-9]{2})([/.-])([0-9]{1,2})\2([0-9]{1,2})" + _TIME, r"\1-\3-\4 \5"),
+}
+DATE_EXAMPLES = {"DMY": "14/03/2025", "MDY": "3/14/25 9:30 AM", "YMD": "2025/03/14"}
+_NOT_ISO = " is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)"
+_DATE_ORDER_HINT = '; to read dates like this one, set "date_order" (DMY, MDY or YMD) in a mapping'
+# What a numeric date in another order looks like, for the hint of a file without date_order.
+_NUMERIC_DATE = r"^[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}([^0-9]|$)"
+
+
+def date_text(t: str, order: str) -> str:
+    """`t` in `order` as text PostgreSQL reads as year-month-day, or NULL when it is not a
+    date of that shape. A two-digit year is 20YY."""
+    pattern, replacement = _DATE_ORDERS[order]
+    reordered = f"regexp_replace({t}, {sql_literal(pattern)}, {sql_literal(replacement)})"
+    return (
+        f"CASE WHEN {t} ~ {sql_literal(pattern)} THEN "
+        f"rtrim(regexp_replace({reordered}, '^([0-9]{{2}})-', '20\\1-')) END"
+    )
+
+
+# --- Amounts with currency signs and thousands separators (SPEC 3.1 "decimal") ---------------
+
+# Removed around an amount: spaces (also the no-break ones), letters (ISO codes like USD),
+# currency signs and apostrophes (Swiss thousands).
+_MONEY_NOISE = "[[:space:][:alpha:]\u00a0\u202f\u2009$€£¥₹₽₩₺₪₫₱¢₦₴'’]+"
+_GROUPED = {
+    ".": (r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$", ","),
+    ",": (r"^[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?$", "."),
+}
+
+
+def _collated(t: str, collation: str | None) -> str:
+    return f'({t}) COLLATE "{collation}"' if collation else f"({t})"
+
+
+def number_text(t: str, decimal: str, collation: str | None) -> str:
+    """An amount as written (`$1,234.56`, `1.234,56 €`) as plain digits with a `.`, or the
+    text without its signs and letters when it is not an amount of that shape."""
+    bare = f"regexp_replace({_collated(t, collation)}, {sql_literal(_MONEY_NOISE)}, '', 'g')"
+    pattern, thousands = _GROUPED[decimal]
+    plain = f"replace({bare}, {sql_literal(thousands)}, '')"
+    if decimal == ",":
+        plain = f"replace({plain}, ',', '.')"
+    return f"CASE WHEN {bare} ~ {sql_literal(pattern)} THEN {plain} ELSE {bare} END"
+
+
+# --- Channel names (SPEC 3.1) ------------------------------------------------------------------
+
+
+def channel_text(t: str, collation: str | None) -> str:
+    """Trimmed, lower-cased, spaces and punctuation as `_`, letters of any script kept."""
+    if collation:
+        lowered = f"lower({_collated(t, collation)})"
+        separators = "[^[:alnum:]]+"
+    else:
+        lowered = f"lower(translate({t}, {sql_literal(_LATIN_UPPER)}, {sql_literal(_LATIN_LOWER)}))"
+        separators = "[^0-9a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\uffff]+"
+    normalized = f"btrim(regexp_replace({lowered}, {sql_literal(separators)}, '_', 'g'), '_')"
+    # Most files already write channel names this way: skip the work for them.
+    return f"CASE WHEN {t} ~ '^[a-z0-9]+(_[a-z0-9]+)*$' THEN {t} ELSE {normalized} END"
+
+
 _PATTERNS = {
     ColumnType.MONTH: r"^[0-9]{4}-(0[1-9]|1[0-2])$",
     ColumnType.MONEY: r"^[+]?[0-9]{1,16}(\.[0-9]+)?$",
     ColumnType.INTEGER: r"^[+]?[0-9]{1,18}$",
+    ColumnType.CURRENCY: r"^[A-Za-z]{3}$",
 }
 
 
-def _valid(column: Column, t: str) -> str:
-    """A boolean SQL expression: the non-null text `t` is a valid value of `column`."""
-    if column.type in (ColumnType.DATETIME, ColumnType.DATE):
-        return f"(CASE WHEN {_iso_shape(t)} THEN pg_temp.import_is_timestamptz({t}) ELSE false END)"
-    if column.type in _PATTERNS:
-        return f"({t} ~ {sql_literal(_PATTERNS[column.type])})"
-    if column.type == ColumnType.ENUM:
-        return f"(lower({t}) IN ({', '.join(sql_literal(c) for c in column.choices)}))"
-    return "true"
+class Reader:
+    """The SQL of one import's cells: checks, casts and messages under its parse options."""
 
+    def __init__(self, options: ParseOptions, collation: str | None = None):
+        self.options, self.collation = options, collation
 
-def _cast(column: Column, t: str) -> str:
-    """The value of a valid, non-null text `t` in the column's database type."""
-    match column.type:
-        case ColumnType.DATETIME:
-            return f"({t})::timestamptz"
-        case ColumnType.DATE:
-            return f"(({t})::timestamptz)::date"
-        case ColumnType.MONTH:
-            return f"(({t}) || '-01')::date"
-        case ColumnType.MONEY:
-            return f"({t})::numeric(20,4)"
-        case ColumnType.INTEGER:
-            return f"({t})::bigint"
-        case ColumnType.ENUM:
-            return f"lower({t})"
-    return t
+    def text(self, column: Column, t: str) -> str:
+        """The text that the column's pattern checks: amounts cleaned, dates reordered."""
+        if column.type in (ColumnType.MONEY, ColumnType.INTEGER) and self.options.decimal:
+            return number_text(t, self.options.decimal, self.collation)
+        return t
+
+    def valid(self, column: Column, t: str) -> str:
+        """A boolean SQL expression: the non-null text `t` is a valid value of `column`."""
+        if column.type in (ColumnType.DATETIME, ColumnType.DATE):
+            iso = f"WHEN {_iso_shape(t)} THEN pg_temp.import_is_timestamptz({t})"
+            other = ""
+            if self.options.date_order:
+                reordered = date_text(t, self.options.date_order)
+                other = (
+                    f" WHEN {reordered} IS NOT NULL THEN pg_temp.import_is_timestamptz({reordered})"
+                )
+            return f"(CASE {iso}{other} ELSE false END)"
+        if column.type == ColumnType.CHANNEL:
+            return f"({channel_text(t, self.collation)} <> '')"
+        if column.type in _PATTERNS:
+            return f"({self.text(column, t)} ~ {sql_literal(_PATTERNS[column.type])})"
+        if column.type == ColumnType.ENUM:
+            return f"(lower({t}) IN ({', '.join(sql_literal(c) for c in column.choices)}))"
+        return "true"
+
+    def cast(self, column: Column, t: str) -> str:
+        """The value of a valid, non-null text `t` in the column's database type."""
+        match column.type:
+            case ColumnType.DATETIME | ColumnType.DATE:
+                value = t
+                if self.options.date_order:
+                    value = (
+                        f"CASE WHEN {_iso_shape(t)} THEN {t} "
+                        f"ELSE {date_text(t, self.options.date_order)} END"
+                    )
+                cast = f"({value})::timestamptz"
+                return cast if column.type == ColumnType.DATETIME else f"({cast})::date"
+            case ColumnType.MONTH:
+                return f"(({t}) || '-01')::date"
+            case ColumnType.MONEY:
+                return f"({self.text(column, t)})::numeric(20,4)"
+            case ColumnType.INTEGER:
+                return f"({self.text(column, t)})::bigint"
+            case ColumnType.ENUM:
+                return f"lower({t})"
+            case ColumnType.CHANNEL:
+                return channel_text(t, self.collation)
+            case ColumnType.CURRENCY:
+                return f"upper({t})"
+        return t
+
+    def guarded(self, spec: KindSpec, column: Column, t: str) -> str:
+        """The typed value, raising (via pg_temp.import_reject) when the cell is invalid."""
+        db_type = _DB_TYPES[column.type]
+        reject = f"pg_temp.import_reject(NULL::{db_type})"
+        lenient = self.options.lenient
+        if column.required:
+            missing = reject
+        elif db_type == "text":
+            missing = "''"
+        else:
+            missing = "NULL"
+        if lenient and column.type == ColumnType.CHANNEL:
+            missing = "'unknown'"
+        if lenient and column.type == ColumnType.MONEY:
+            missing = "0::numeric(20,4)"
+        if spec.name == "deals" and column.name == "closed_at" and not lenient:
+            missing = f"CASE WHEN lower(t_status) IN ('won', 'lost') THEN {reject} END"
+        if column.type == ColumnType.TEXT:
+            return f"COALESCE({t}, {missing})"
+        if column.type == ColumnType.CHANNEL:
+            empty = "'unknown'" if lenient else reject
+            return (
+                f"CASE WHEN {t} IS NULL THEN {missing} "
+                f"ELSE COALESCE(NULLIF({channel_text(t, self.collation)}, ''), {empty}) END"
+            )
+        if column.type in (ColumnType.DATETIME, ColumnType.DATE):
+            # The cast itself rejects impossible dates.
+            if self.options.date_order:
+                reordered = date_text(t, self.options.date_order)
+                value = (
+                    f"CASE WHEN {_iso_shape(t)} THEN {t} "
+                    f"ELSE COALESCE({reordered}, pg_temp.import_reject(NULL::text)) END"
+                )
+                cast = f"({value})::timestamptz"
+                if column.type == ColumnType.DATE:
+                    cast = f"({cast})::date"
+                return f"CASE WHEN {t} IS NULL THEN {missing} ELSE {cast} END"
+            check = _iso_shape(t)
+        else:
+            check = self.valid(column, t)
+        return (
+            f"CASE WHEN {t} IS NULL THEN {missing} WHEN {check} THEN {self.cast(column, t)} "
+            f"ELSE {reject} END"
+        )
+
+    def invalid_message(self, column: Column, t: str) -> str:
+        shown = f"'\"' || left({t}, 60) || '\"'"
+        order = self.options.date_order
+        match column.type:
+            case ColumnType.DATETIME | ColumnType.DATE:
+                iso = "ISO 8601 (2025-03-14 or 2025-03-14T09:30:00Z)"
+                if order:
+                    return (
+                        f"{shown} || ' is not a date in {order} order "
+                        f"({DATE_EXAMPLES[order]}) or {iso}'"
+                    )
+                return (
+                    f"{shown} || CASE WHEN {t} ~ {sql_literal(_NUMERIC_DATE)} AND NOT {_iso_shape(t)} THEN "
+                    f"{sql_literal(_NOT_ISO + _DATE_ORDER_HINT)} ELSE {sql_literal(_NOT_ISO)} END"
+                )
+            case ColumnType.MONTH:
+                return f"{shown} || ' is not a month like 2025-03'"
+            case ColumnType.MONEY | ColumnType.INTEGER:
+                kind = "a decimal number" if column.type == ColumnType.MONEY else "a whole number"
+                negative = f"CASE WHEN left({self.text(column, t)}, 1) = '-'"
+                decimal = self.options.decimal
+                if decimal is None:
+                    hint = "(digits, with . as the decimal separator)"
+                elif decimal == ".":
+                    hint = '(like 1234.56 or $1,234.56; for 1.234,56 set "decimal": ",")'
+                else:
+                    hint = "(like 1234,56 or 1.234,56 €)"
+                return (
+                    f"{negative} THEN {shown} || ' must not be negative' "
+                    f"ELSE {shown} || {sql_literal(f' is not {kind} {hint}')} END"
+                )
+            case ColumnType.ENUM:
+                return f"{shown} || ' is not one of {', '.join(column.choices)}'"
+            case ColumnType.CHANNEL:
+                return f"{shown} || ' has no letter or digit to name a channel'"
+            case ColumnType.CURRENCY:
+                return f"{shown} || ' is not a three-letter currency code (ISO 4217, like EUR)'"
+        return "'is invalid'"
 
 
 _DB_TYPES = {
@@ -80,43 +286,13 @@ _DB_TYPES = {
     ColumnType.MONEY: "numeric",
     ColumnType.INTEGER: "bigint",
     ColumnType.ENUM: "text",
+    ColumnType.CHANNEL: "text",
+    ColumnType.CURRENCY: "text",
 }
 
 
-def _guarded(spec: KindSpec, column: Column, t: str) -> str:
-    """The typed value, raising (via pg_temp.import_reject) when the cell is invalid."""
-    reject = f"pg_temp.import_reject(NULL::{_DB_TYPES[column.type]})"
-    missing = reject if column.required else ("''" if column.type == ColumnType.TEXT else "NULL")
-    if spec.name == "deals" and column.name == "closed_at":
-        missing = f"CASE WHEN lower(t_status) IN ('won', 'lost') THEN {reject} END"
-    if column.type == ColumnType.TEXT:
-        return f"COALESCE({t}, {missing})"
-    if column.type in (ColumnType.DATETIME, ColumnType.DATE):
-        check = _iso_shape(t)  # the cast itself rejects impossible dates
-    else:
-        check = _valid(column, t)
-    return (
-        f"CASE WHEN {t} IS NULL THEN {missing} WHEN {check} THEN {_cast(column, t)} "
-        f"ELSE {reject} END"
-    )
-
-
-def _invalid_message(column: Column, t: str) -> str:
-    shown = f"'\"' || left({t}, 60) || '\"'"
-    match column.type:
-        case ColumnType.DATETIME | ColumnType.DATE:
-            return f"{shown} || ' is not an ISO 8601 date (2025-03-14 or 2025-03-14T09:30:00Z)'"
-        case ColumnType.MONTH:
-            return f"{shown} || ' is not a month like 2025-03'"
-        case ColumnType.MONEY | ColumnType.INTEGER:
-            kind = "a decimal number" if column.type == ColumnType.MONEY else "a whole number"
-            return (
-                f"CASE WHEN left({t}, 1) = '-' THEN {shown} || ' must not be negative' "
-                f"ELSE {shown} || ' is not {kind} (digits, with . as the decimal separator)' END"
-            )
-        case ColumnType.ENUM:
-            return f"{shown} || ' is not one of {', '.join(column.choices)}'"
-    return "'is invalid'"
+def reader(column_map: ColumnMap) -> Reader:
+    return Reader(column_map.options, column_map.collation)
 
 
 def staging_create(column_count: int) -> str:
@@ -140,15 +316,37 @@ def copy_rows_statement(column_count: int) -> str:
     return f"COPY {STAGING} (row_number, {columns}) FROM STDIN"
 
 
+def value_map_create() -> str:
+    """The mapping's value tables, one row per (canonical column, file value)."""
+    return (
+        f"CREATE TEMP TABLE {VALUE_MAP} (column_name text, file_value text, value text, "
+        "PRIMARY KEY (column_name, file_value)) ON COMMIT DROP"
+    )
+
+
+def value_map_rows(column_map: ColumnMap) -> list[tuple[str, str, str]]:
+    return [
+        (table.column, file_value, value)
+        for table in column_map.value_tables
+        for file_value, value in table.entries.items()
+    ]
+
+
 def _texts(column_map: ColumnMap, extras: bool = False) -> str:
-    """row_number and t_<column> (the trimmed text or NULL) for every canonical column."""
+    """SELECT row_number and t_<column> (the canonical text or NULL) of every canonical column,
+    FROM the staging table joined to the mapping's value tables."""
     parts = [
         f"{column_map.expressions.get(name, 'NULL::text')} AS t_{name}"
         for name in column_map.kind.column_names
     ]
     if extras:
         parts += [f"{expr} AS x_{name}" for name, expr in column_map.extra_expressions.items()]
-    return ", ".join(["row_number", *parts])
+    joins = "".join(
+        f" LEFT JOIN {VALUE_MAP} AS {table.alias} ON {table.alias}.column_name = "
+        f"{sql_literal(table.column)} AND {table.alias}.file_value = {table.key}"
+        for table in column_map.value_tables
+    )
+    return f"SELECT {', '.join(['row_number', *parts])} FROM {STAGING}{joins}"
 
 
 def _problem_insert(job_id: int, select: str) -> str:
@@ -162,18 +360,22 @@ def _checks_insert(
     job_id: int, column_map: ColumnMap, checks: list[tuple[str, str, str]], where: str = "true"
 ) -> str:
     values = ", ".join(
-        f"({sql_literal(severity)}, {sql_literal(label)}, p{index})"
+        f"({index}, {sql_literal(severity)}, {sql_literal(label)}, p{index})"
         for index, (severity, label, _message) in enumerate(checks)
     )
     messages = ", ".join(f"{message} AS p{index}" for index, (_s, _l, message) in enumerate(checks))
     any_problem = " OR ".join(f"p{index} IS NOT NULL" for index in range(len(checks)))
+    # Grouped: a file column feeding two canonical columns (created_at and mql_at) is one
+    # problem, said once; ordered by row, then as the checks are listed.
     return _problem_insert(
         job_id,
         "SELECT problem.severity, checked.row_number, problem.label, problem.message "
-        f"FROM (SELECT row_number, {messages} FROM (SELECT {_texts(column_map)} "
-        f"FROM {STAGING} OFFSET 0) AS texts WHERE {where} OFFSET 0) AS checked "
-        f"CROSS JOIN LATERAL (VALUES {values}) AS problem(severity, label, message) "
-        f"WHERE ({any_problem}) AND problem.message IS NOT NULL",
+        f"FROM (SELECT row_number, {messages} FROM ({_texts(column_map)} "
+        f"OFFSET 0) AS texts WHERE {where} OFFSET 0) AS checked "
+        f"CROSS JOIN LATERAL (VALUES {values}) AS problem(position, severity, label, message) "
+        f"WHERE ({any_problem}) AND problem.message IS NOT NULL "
+        "GROUP BY problem.severity, checked.row_number, problem.label, problem.message "
+        "ORDER BY checked.row_number, min(problem.position)",
     )
 
 
@@ -199,46 +401,80 @@ def _backwards_checks(column_map: ColumnMap, value_of) -> list[tuple[str, str, s
     return checks
 
 
+def _closed_without_date(column_map: ColumnMap) -> str:
+    return "t_closed_at IS NULL AND lower(t_status) IN ('won', 'lost')"
+
+
+def _lenient_checks(column_map: ColumnMap) -> list[tuple[str, str, str]]:
+    """Warnings for what vendor formats accept (SPEC 3.1): a closed deal without a close date."""
+    spec = column_map.kind
+    if not (column_map.options.lenient and spec.name == "deals"):
+        return []
+    return [
+        (
+            "warning",
+            column_map.labels["closed_at"],
+            f"CASE WHEN {_closed_without_date(column_map)} THEN 'is empty for a won or lost "
+            "deal: stored, and left out of every KPI dated by the close date' END",
+        )
+    ]
+
+
 def problems_insert(job_id: int, column_map: ColumnMap) -> str:
     """The detailed validation: one scan, a problem per invalid cell and per backwards date."""
     spec = column_map.kind
+    read = reader(column_map)
     checks: list[tuple[str, str, str]] = []
     for column in spec.columns:
+        if column.name in column_map.constants:
+            continue  # checked with the mapping, before the file was read
         t = f"t_{column.name}"
         branches = []
-        if column.required:
+        if column.required and not (
+            column_map.options.lenient and column.type in (ColumnType.CHANNEL, ColumnType.MONEY)
+        ):
             branches.append(f"WHEN {t} IS NULL THEN 'is required'")
-        if spec.name == "deals" and column.name == "closed_at":
+        if spec.name == "deals" and column.name == "closed_at" and not column_map.options.lenient:
             branches.append(
-                f"WHEN {t} IS NULL AND lower(t_status) IN ('won', 'lost') "
+                f"WHEN {_closed_without_date(column_map)} "
                 "THEN 'is required when the status is won or lost'"
             )
-        if column.type != ColumnType.TEXT:
+        if column.type != ColumnType.TEXT and not (
+            column_map.options.lenient and column.type == ColumnType.CHANNEL
+        ):
             branches.append(
-                f"WHEN {t} IS NOT NULL AND NOT {_valid(column, t)} "
-                f"THEN {_invalid_message(column, t)}"
+                f"WHEN {t} IS NOT NULL AND NOT {read.valid(column, t)} "
+                f"THEN {read.invalid_message(column, t)}"
             )
         if branches:
             checks.append(
                 ("error", column_map.labels[column.name], f"CASE {' '.join(branches)} END")
             )
     checks += _backwards_checks(
-        column_map, lambda column, t: f"CASE WHEN {_valid(column, t)} THEN {_cast(column, t)} END"
+        column_map,
+        lambda column, t: f"CASE WHEN {read.valid(column, t)} THEN {read.cast(column, t)} END",
     )
+    checks += _lenient_checks(column_map)
     return _checks_insert(job_id, column_map, checks) if checks else ""
 
 
 def warnings_insert(job_id: int, column_map: ColumnMap) -> str:
-    """Backwards stage dates, after a successful optimistic upsert (every value is valid)."""
-    checks = _backwards_checks(column_map, lambda column, t: _cast(column, t))
-    if not checks:
-        return ""
+    """Backwards stage dates and what vendor formats accept with a warning, after a successful
+    optimistic upsert (every value is valid)."""
+    read = reader(column_map)
+    backwards = _backwards_checks(column_map, lambda column, t: read.cast(column, t))
+    lenient = _lenient_checks(column_map)
     # Only a row with a later stage's date can go backwards: skip the others without casting.
     later = [
         f"t_{name} IS NOT NULL"
         for name in column_map.kind.ordered_dates[1:]
         if name in column_map.expressions
     ]
+    if lenient:
+        later.append(_closed_without_date(column_map))
+    checks = backwards + lenient
+    if not checks:
+        return ""
     return _checks_insert(job_id, column_map, checks, where=" OR ".join(later) or "true")
 
 
@@ -248,7 +484,7 @@ def _text_keys(column_map: ColumnMap) -> str:
 
 def duplicates_exist(column_map: ColumnMap) -> str:
     return (
-        f"SELECT EXISTS (SELECT 1 FROM (SELECT {_texts(column_map)} FROM {STAGING}) AS texts "
+        f"SELECT EXISTS (SELECT 1 FROM ({_texts(column_map)}) AS texts "
         f"GROUP BY {_text_keys(column_map)} HAVING count(*) > 1)"
     )
 
@@ -256,18 +492,18 @@ def duplicates_exist(column_map: ColumnMap) -> str:
 def duplicates_insert(job_id: int, column_map: ColumnMap) -> str:
     """An error for every row repeating the key of an earlier row (keys compared as values)."""
     spec = column_map.kind
+    read = reader(column_map)
     keys, conditions = [], []
     for name in spec.key:
         column, t = spec.column(name), f"t_{name}"
-        keys.append(_cast(column, t))
-        conditions.append(f"({t} IS NOT NULL AND {_valid(column, t)})")
-    label = sql_literal(column_map.labels[spec.key[0]])
+        keys.append(read.cast(column, t))
+        conditions.append(f"({t} IS NOT NULL AND {read.valid(column, t)})")
     return _problem_insert(
         job_id,
-        f"SELECT 'error' AS severity, row_number, {label} AS label, "
+        f"SELECT 'error' AS severity, row_number, {sql_literal(column_map.labels[spec.key[0]])} AS label, "
         "'repeats the key of row ' || first_row || ' (a key may appear once per file)' AS message "
         f"FROM (SELECT row_number, min(row_number) OVER (PARTITION BY {', '.join(keys)}) "
-        f"AS first_row FROM (SELECT * FROM (SELECT {_texts(column_map)} FROM {STAGING}) AS t "
+        f"AS first_row FROM (SELECT * FROM ({_texts(column_map)}) AS t "
         f"WHERE {' AND '.join(conditions)} OFFSET 0) AS texts) AS keyed "
         "WHERE row_number <> first_row",
     )
@@ -307,14 +543,13 @@ def _target_columns(column_map: ColumnMap) -> list[str]:
 
 def _source_select(column_map: ColumnMap) -> str:
     spec = column_map.kind
+    read = reader(column_map)
     values = [
-        f"{_guarded(spec, column, f't_{column.name}')} AS {column.name}" for column in spec.columns
+        f"{read.guarded(spec, column, f't_{column.name}')} AS {column.name}"
+        for column in spec.columns
     ]
     values += [f"COALESCE(x_{name}, '') AS {name}" for name in column_map.extra_expressions]
-    return (
-        f"SELECT {', '.join(values)} "
-        f"FROM (SELECT {_texts(column_map, extras=True)} FROM {STAGING}) AS texts"
-    )
+    return f"SELECT {', '.join(values)} FROM ({_texts(column_map, extras=True)}) AS texts"
 
 
 def target_empty(column_map: ColumnMap) -> str:
