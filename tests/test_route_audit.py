@@ -50,7 +50,7 @@ from smarketing.accounts.models import User
 from smarketing.configuration import services as configuration_services
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.funnel import services as funnel_services
-from smarketing.funnel.models import ImportJob
+from smarketing.funnel.models import ColumnMapping, ImportJob
 from smarketing.kpis import services as kpi_services
 from smarketing.kpis.models import KpiSnapshot
 from surveys import services as survey_services
@@ -364,6 +364,35 @@ COVERED: dict[str, Route] = {
     "api/v1/imports/<int:pk>/rejected-rows/": Route(
         "/api/v1/imports/{import_id}/rejected-rows/", owner_sees=(MARKER_REJECTED,), alpha_ids=True
     ),
+    "api/v1/imports/<int:pk>/preview/": Route(
+        "/api/v1/imports/{import_id}/preview/",
+        owner_status=405,
+        writes={"post": {"kind": "leads", "mapping": {"kind": "leads"}}},
+        alpha_ids=True,
+    ),
+    "api/v1/imports/<int:pk>/map/": Route(
+        "/api/v1/imports/{import_id}/map/",
+        owner_status=405,
+        writes={"post": {"kind": "leads", "mapping": {"kind": "leads"}}},
+        alpha_ids=True,
+    ),
+    "api/v1/import-mappings/": Route(
+        "/api/v1/import-mappings/",
+        owner_sees=(MARKER_SOURCE,),
+        writes={
+            "post": {
+                "format": "canonical",
+                "header": ["lead_id", "created_at", "source"],
+                "mapping": {"kind": "leads"},
+            }
+        },
+    ),
+    "api/v1/import-mappings/<int:pk>/": Route(
+        "/api/v1/import-mappings/{mapping_id}/",
+        owner_status=405,
+        writes={"delete": {}},
+        alpha_ids=True,
+    ),
     "api/v1/import-mappings/<str:kind>/<str:file_format>/": Route(
         "/api/v1/import-mappings/leads/hubspot/",
         writes={"put": {"columns": {"lead_id": "Sneaky Id"}}},
@@ -582,6 +611,13 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
         )
         job = funnel_services.import_job_run(job_id=accepted.job.pk)
         assert job is not None and job.rows_stored == 1 and job.rows_rejected == 1
+        # A mapping saved for files whose header names the marker source.
+        saved_mapping = funnel_services.column_mapping_save(
+            kind="leads",
+            file_format="canonical",
+            mapping=funnel_services.mapping_parse({"kind": "leads"}),
+            header=["lead_id", "created_at", MARKER_SOURCE],
+        )
         # A snapshot of January by source, as the refresh task would store it.
         KpiSnapshot.objects.create(
             grain="month",
@@ -636,6 +672,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
     with schema_context(beta.schema_name):
         # The ids below name nothing in beta, so a 404 there is the isolation, not luck.
         assert not ImportJob.objects.filter(pk=job.pk).exists()
+        assert not ColumnMapping.objects.filter(pk=saved_mapping.pk).exists()
         assert not Survey.objects.filter(pk__in=[survey.pk, nps.pk, draft.pk]).exists()
         # Beta's settings row is made on its first page view: made now, it is no change later.
         workspace_settings_get()
@@ -645,6 +682,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
             "invitation_id": invitation.pk,
             "invitation_token": invitation_token,
             "import_id": job.pk,
+            "mapping_id": saved_mapping.pk,
             "survey_id": survey.pk,
             "survey_token": survey_token,
             "nps_id": nps.pk,

@@ -12,6 +12,14 @@ urlpatterns = [
         apis.ImportRejectedRowsApi.as_view(),
         name="api-import-rejected-rows",
     ),
+    path("imports/<int:pk>/preview/", apis.ImportPreviewApi.as_view(), name="api-import-preview"),
+    path("imports/<int:pk>/map/", apis.ImportMapApi.as_view(), name="api-import-map"),
+    path("import-mappings/", apis.ColumnMappingListApi.as_view(), name="api-import-mappings"),
+    path(
+        "import-mappings/<int:pk>/",
+        apis.ColumnMappingDetailApi.as_view(),
+        name="api-import-mapping-detail",
+    ),
     path(
         "import-mappings/<str:kind>/<str:file_format>/",
         apis.ColumnMappingApi.as_view(),

@@ -11,8 +11,9 @@ from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceEditor,
 
 from . import selectors, services
 from .importers.kinds import KINDS
+from .importers.mapping_files import MappingFile
 from .importers.mappings import FORMATS
-from .importers.pipeline import import_max_bytes
+from .importers.pipeline import column_mapping_document, import_max_bytes
 from .importers.reading import megabytes
 from .models import ColumnMapping, ImportJob
 
@@ -40,8 +41,8 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
             "sha256", "created_by", "created_at", "started_at", "finished_at",
             "duration_seconds", "percent", "rows_read", "rows_stored", "rows_unchanged",
             "rows_rejected", "error_count", "warning_count", "encoding", "delimiter",
-            "ignored_columns", "affected_start", "affected_end", "status_url",
-            "rejected_rows_url", "problems",
+            "ignored_columns", "affected_start", "affected_end", "mapping", "mapping_origin",
+            "status_url", "rejected_rows_url", "problems",
         ]  # fmt: skip
 
     def get_status_url(self, job: ImportJob) -> str:
@@ -60,8 +61,33 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+def _mapping_or_400(document, *, kind: str = "", field: str = "mapping") -> MappingFile | None:
+    """A mapping file from a request (JSON text or object); a 400 naming the problem."""
+    if document in (None, ""):
+        return None
+    try:
+        return services.mapping_parse(document, kind=kind)
+    except ValidationError as error:
+        raise serializers.ValidationError({field: error.messages}) from error
+
+
+class MappingDocumentField(serializers.Field):
+    """A mapping file (SPEC 3.1) as a JSON object, or as JSON text in a multipart form."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class ImportJobListApi(APIView):
-    """The import history (GET) and a new import (POST, multipart)."""
+    """The import history (GET) and a new import (POST, multipart).
+
+    Optional fields: `mapping` (a mapping file as JSON text, SPEC 3.1), `save_mapping` (use it
+    for every later file with the same header) and `draft` (store the file without running it,
+    to preview and map it first: `imports/<id>/preview/`, `imports/<id>/map/`).
+    """
 
     permission_classes = [IsWorkspaceMember]
     parser_classes = [MultiPartParser, FormParser]
@@ -71,6 +97,9 @@ class ImportJobListApi(APIView):
         kind = serializers.ChoiceField(choices=list(KINDS), required=False, allow_blank=True)
         format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
         skip_invalid = serializers.BooleanField(required=False, default=False)
+        mapping = serializers.CharField(required=False, allow_blank=True, max_length=1024 * 1024)
+        save_mapping = serializers.BooleanField(required=False, default=False)
+        draft = serializers.BooleanField(required=False, default=False)
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -93,15 +122,24 @@ class ImportJobListApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
-        accepted = services.import_job_create(
-            file=upload,
-            file_name=upload.name or "upload.csv",
-            kind=data.validated_data.get("kind", ""),
-            file_format=data.validated_data.get("format", ""),
-            skip_invalid=data.validated_data["skip_invalid"],
-            created_by=request.user,
-        )
+        values = data.validated_data
+        upload = values["file"]
+        kind = values.get("kind", "")
+        mapping = _mapping_or_400(values.get("mapping"), kind=kind)
+        try:
+            accepted = services.import_job_create(
+                file=upload,
+                file_name=upload.name or "upload.csv",
+                kind=kind,
+                file_format=values.get("format", ""),
+                skip_invalid=values["skip_invalid"],
+                mapping=mapping,
+                save_mapping=values["save_mapping"],
+                draft=values["draft"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            raise serializers.ValidationError({"file": error.messages}) from error
         body = dict(ImportJobOutputSerializer(accepted.job).data)
         body["already_imported"] = not accepted.created
         return Response(
@@ -120,6 +158,94 @@ class ImportJobDetailApi(APIView):
         if job is None:
             raise Http404
         return Response(ImportJobOutputSerializer(job, context={"problem_limit": 1000}).data)
+
+
+class ImportChoicesSerializer(serializers.Serializer):
+    """How to read a stored file: kind, format, mapping (SPEC 3.1)."""
+
+    kind = serializers.ChoiceField(choices=list(KINDS))
+    format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
+    mapping = MappingDocumentField(required=False, allow_null=True)
+
+
+class EditorWritesApi(APIView):
+    """Any member may ask (a wrong method is a 405 for everyone); editors may write."""
+
+    permission_classes = [IsWorkspaceMember]
+    write_permission: type = IsWorkspaceEditor
+
+    def get_permissions(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return [self.write_permission()]
+        return super().get_permissions()
+
+
+class ImportPreviewApi(EditorWritesApi):
+    """POST: the first rows of an import's file as they would be stored with these choices,
+    and the file's values beside each enum column; nothing is written."""
+
+    class OutputSerializer(serializers.Serializer):
+        kind = serializers.CharField()
+        format = serializers.CharField()
+        header = serializers.ListField(child=serializers.CharField())
+        problems = serializers.ListField(child=serializers.CharField())
+        rows_read = serializers.IntegerField()
+        encoding = serializers.CharField()
+        delimiter = serializers.CharField()
+        columns = serializers.ListField(child=serializers.DictField())
+        rows = serializers.ListField(child=serializers.DictField())
+        distinct_values = serializers.DictField(child=serializers.ListField())
+        ignored_columns = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(request=ImportChoicesSerializer, responses=OutputSerializer)
+    def post(self, request, pk: int):
+        job = selectors.import_job_get(job_id=pk)
+        if job is None:
+            raise Http404
+        data = ImportChoicesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data["kind"]
+        mapping = _mapping_or_400(data.validated_data.get("mapping"), kind=kind)
+        preview = selectors.import_preview_get(
+            job=job, kind=kind, file_format=data.validated_data.get("format", ""), mapping=mapping
+        )
+        return Response(self.OutputSerializer(preview).data)
+
+
+class ImportMapApi(EditorWritesApi):
+    """POST: import this file as the choices say: a draft is queued; the file of a finished
+    import (a rejected one, typically) is imported again as a new import."""
+
+    class InputSerializer(ImportChoicesSerializer):
+        save_mapping = serializers.BooleanField(required=False, default=False)
+        skip_invalid = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(request=InputSerializer, responses={202: ImportJobOutputSerializer})
+    def post(self, request, pk: int):
+        job = selectors.import_job_get(job_id=pk)
+        if job is None:
+            raise Http404
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        mapping = _mapping_or_400(values.get("mapping"), kind=values["kind"])
+        try:
+            accepted = services.import_job_map(
+                job=job,
+                kind=values["kind"],
+                file_format=values.get("format", ""),
+                mapping=mapping,
+                save_mapping=values["save_mapping"],
+                skip_invalid=values["skip_invalid"],
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            raise serializers.ValidationError({"mapping": error.messages}) from error
+        body = dict(ImportJobOutputSerializer(accepted.job).data)
+        body["already_imported"] = not accepted.created
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK
+        )
 
 
 def csv_response(lines, file_name: str) -> StreamingHttpResponse:
@@ -151,18 +277,97 @@ class FunnelExportApi(APIView):
         return csv_response(selectors.funnel_rows_csv(kind=kind), f"{kind}.csv")
 
 
+class ColumnMappingOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    format = serializers.CharField()
+    header = serializers.ListField(child=serializers.CharField())
+    mapping = serializers.DictField()
+    updated_at = serializers.DateTimeField()
+
+
+def mapping_body(row: ColumnMapping) -> dict:
+    return ColumnMappingOutputSerializer(
+        {
+            "id": row.pk,
+            "kind": row.kind,
+            "format": row.format,
+            "header": row.header,
+            "mapping": column_mapping_document(row).as_json(),
+            "updated_at": row.updated_at,
+        }
+    ).data
+
+
+class ColumnMappingListApi(APIView):
+    """The workspace's saved mappings (GET), and a mapping saved for files with a header
+    (POST, admins): {"format": "hubspot", "header": [...], "mapping": {"kind": …}}."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=FORMATS)
+        header = serializers.ListField(child=serializers.CharField(allow_blank=True))
+        mapping = MappingDocumentField()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsWorkspaceAdmin()]
+        return super().get_permissions()
+
+    @extend_schema(responses=ColumnMappingOutputSerializer(many=True))
+    def get(self, request):
+        return Response([mapping_body(row) for row in selectors.column_mapping_list()])
+
+    @extend_schema(request=InputSerializer, responses={201: ColumnMappingOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        mapping = _mapping_or_400(data.validated_data["mapping"])
+        assert mapping is not None
+        try:
+            row = services.column_mapping_save(
+                kind=mapping.kind,
+                file_format=data.validated_data["format"],
+                mapping=mapping,
+                header=data.validated_data["header"],
+            )
+        except ValidationError as error:
+            raise serializers.ValidationError({"mapping": error.messages}) from error
+        return Response(mapping_body(row), status=status.HTTP_201_CREATED)
+
+
+class ColumnMappingDetailApi(EditorWritesApi):
+    """DELETE a saved mapping (admins)."""
+
+    write_permission = IsWorkspaceAdmin
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        if not services.column_mapping_delete(mapping_id=pk):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ColumnMappingApi(APIView):
-    """The workspace's own header names for a kind and format: {canonical column: header}."""
+    """The workspace's mapping for every file of a kind and format: {canonical column: header}
+    and optionally values, constants, date_order, decimal and empty (SPEC 3.1)."""
 
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
         columns = serializers.DictField(child=serializers.CharField(allow_blank=True))
+        values = serializers.DictField(required=False)
+        constants = serializers.DictField(required=False)
+        date_order = serializers.CharField(required=False, allow_blank=True)
+        decimal = serializers.CharField(required=False, allow_blank=True)
+        empty = serializers.ListField(child=serializers.CharField(), required=False)
 
     class OutputSerializer(serializers.Serializer):
         kind = serializers.CharField()
         format = serializers.CharField()
         columns = serializers.DictField(child=serializers.CharField())
+        mapping = serializers.DictField()
 
     def get_permissions(self):
         if self.request.method == "PUT":
@@ -173,22 +378,37 @@ class ColumnMappingApi(APIView):
         if kind not in KINDS or file_format not in FORMATS:
             raise Http404
 
+    def _body(self, kind: str, file_format: str, row: ColumnMapping | None) -> dict:
+        document = column_mapping_document(row).as_json() if row else {"kind": kind}
+        return {
+            "kind": kind,
+            "format": file_format,
+            "columns": row.columns if row else {},
+            "mapping": document,
+        }
+
     @extend_schema(responses=OutputSerializer)
     def get(self, request, kind: str, file_format: str):
         self._check(kind, file_format)
-        mapping = ColumnMapping.objects.filter(kind=kind, format=file_format).first()
-        columns = mapping.columns if mapping else {}
-        return Response({"kind": kind, "format": file_format, "columns": columns})
+        row = ColumnMapping.objects.filter(
+            kind=kind, format=file_format, header_signature=""
+        ).first()
+        return Response(self._body(kind, file_format, row))
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def put(self, request, kind: str, file_format: str):
         self._check(kind, file_format)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        document = {
+            key: value for key, value in data.validated_data.items() if value not in ("", None)
+        }
+        document["columns"] = {
+            name: header.strip() for name, header in document["columns"].items() if header.strip()
+        }
+        mapping = _mapping_or_400({"kind": kind, **document}, kind=kind, field="columns")
         try:
-            mapping = services.column_mapping_save(
-                kind=kind, file_format=file_format, columns=data.validated_data["columns"]
-            )
+            row = services.column_mapping_save(kind=kind, file_format=file_format, mapping=mapping)
         except ValidationError as error:
             raise serializers.ValidationError({"columns": error.messages}) from error
-        return Response({"kind": kind, "format": file_format, "columns": mapping.columns})
+        return Response(self._body(kind, file_format, row))

@@ -12,7 +12,9 @@ from psycopg import sql
 from smarketing.configuration.selectors import channel_owner, channel_ownership_overrides
 
 from .importers.kinds import KINDS, ColumnType
-from .models import ImportJob, ImportProblem, Lead, Spend, Traffic
+from .importers.mapping_files import MappingFile
+from .importers.preview import PREVIEW_ROWS, ImportPreview, import_preview
+from .models import ColumnMapping, ImportJob, ImportProblem, Lead, Spend, Traffic
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -21,6 +23,23 @@ def import_job_list() -> QuerySet[ImportJob]:
 
 def import_job_get(*, job_id: int) -> ImportJob | None:
     return import_job_list().filter(pk=job_id).first()
+
+
+def import_preview_get(
+    *,
+    job: ImportJob,
+    kind: str = "",
+    file_format: str = "",
+    mapping: MappingFile | None = None,
+    rows: int = PREVIEW_ROWS,
+) -> ImportPreview:
+    """The first rows of `job`'s file as they would be stored with these choices, and the
+    file's values of each enum column (nothing is written)."""
+    return import_preview(job=job, kind=kind, file_format=file_format, mapping=mapping, rows=rows)
+
+
+def column_mapping_list() -> QuerySet[ColumnMapping]:
+    return ColumnMapping.objects.order_by("kind", "format", "-updated_at")
 
 
 def import_problem_iter(*, job: ImportJob, limit: int | None = None) -> Iterator[ImportProblem]:

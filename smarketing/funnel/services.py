@@ -158,6 +158,72 @@ def import_job_create(
     return ImportAccepted(job=job, created=True)
 
 
+def import_job_map(
+    *,
+    job: ImportJob,
+    kind: str,
+    file_format: str = "",
+    mapping: MappingFile | None = None,
+    save_mapping: bool = False,
+    skip_invalid: bool = False,
+    created_by=None,
+    enqueue: bool = True,
+) -> ImportAccepted:
+    """Import `job`'s file as `kind` (in `file_format`, with `mapping`): a draft is queued
+    with these choices; any other job's file is imported again as a new job (a rejected
+    import corrected by a mapping), unless that exact import was already stored."""
+    if kind not in KINDS:
+        raise ValidationError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+    if file_format and file_format not in FORMATS:
+        raise ValidationError(f"Unknown format {file_format!r}: use one of {', '.join(FORMATS)}.")
+    if file_format not in ("", CANONICAL) and (file_format, kind) not in CRM_SOURCES:
+        raise ValidationError(f"{file_format} exports are accepted for leads and deals only.")
+    if mapping is not None and mapping.kind != kind:
+        raise ValidationError(
+            f"mapping: the mapping is for {mapping.kind}, but the file is imported as {kind}"
+        )
+    digest = mapping.digest if mapping is not None else ""
+    options = {
+        "kind": kind,
+        "format": file_format,
+        "skip_invalid": skip_invalid,
+        "mapping": mapping.as_json() if mapping is not None else None,
+        "mapping_digest": digest,
+        "mapping_origin": "",
+        "save_mapping": save_mapping and mapping is not None,
+    }
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status == ImportStatus.DRAFT:
+            for name, value in options.items():
+                setattr(locked, name, value)
+            locked.status = ImportStatus.QUEUED
+            locked.save()
+            if enqueue:
+                _enqueue_run(locked.pk)
+            return ImportAccepted(job=locked, created=True)
+        existing = _already_imported(
+            sha256=job.sha256,
+            kind=kind,
+            file_format=file_format,
+            skip_invalid=skip_invalid,
+            mapping_digest=digest,
+        )
+        if existing is not None:
+            return ImportAccepted(job=existing, created=False)
+        again = ImportJob.objects.create(
+            file=job.file.name,
+            file_name=job.file_name,
+            file_size=job.file_size,
+            sha256=job.sha256,
+            created_by=created_by,
+            **options,
+        )
+        if enqueue:
+            _enqueue_run(again.pk)
+    return ImportAccepted(job=again, created=True)
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a queued import in the current workspace; a technical failure marks it failed."""
     job = ImportJob.objects.filter(pk=job_id).first()

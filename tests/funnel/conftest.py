@@ -1,11 +1,13 @@
 """Helpers for import tests: run the real pipeline in-process on small hand-made files."""
 
 import io
+import json
 import subprocess
 import uuid
 
 import pytest
 from django.core.files import File
+from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from smarketing.funnel import services
@@ -25,6 +27,8 @@ def run_import(
     *,
     skip_invalid: bool = False,
     name: str = "upload.csv",
+    mapping: dict | str | None = None,
+    save_mapping: bool = False,
 ):
     """Store `content` as an upload and run its import in-process, as the task would."""
     data = content.encode() if isinstance(content, str) else content
@@ -35,11 +39,20 @@ def run_import(
             kind=kind,
             file_format=file_format if kind else "",
             skip_invalid=skip_invalid,
+            mapping=None if mapping is None else services.mapping_parse(mapping, kind=kind),
+            save_mapping=save_mapping,
             enqueue=False,
         )
         if not accepted.created:
             return accepted.job
         return services.import_job_run(job_id=accepted.job.pk)
+
+
+def kpis(workspace, period: str, by: str | None = None) -> dict:
+    """`compute_kpis SLUG --period P --json` as a user runs it (SPEC section 6)."""
+    out = io.StringIO()
+    call_command("compute_kpis", workspace.slug, period=period, by=by, as_json=True, stdout=out)
+    return json.loads(out.getvalue())
 
 
 def problems(workspace, job, severity: str = "error") -> list[str]:

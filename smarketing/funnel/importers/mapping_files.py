@@ -93,8 +93,12 @@ class MappingFile:
         return dict(self.columns)
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _quoted(names) -> str:
-    return ", ".join(f'"{name}"' for name in names)
+    return ", ".join(_json(name) for name in names)
 
 
 def _text(value: Any) -> str | None:
@@ -113,21 +117,25 @@ def _text(value: Any) -> str | None:
 def _check_value(kind: str, column: str, value: str, where: str) -> None:
     spec = KINDS[kind].column(column)
     if spec.type == ColumnType.ENUM and value.strip().lower() not in spec.choices:
-        raise MappingFileError(f'{where}: "{value}" is not a {column} ({", ".join(spec.choices)})')
+        raise MappingFileError(
+            f"{where}: {_json(value)} is not a {column} ({', '.join(spec.choices)})"
+        )
     if (
         spec.type == ColumnType.CURRENCY
         and value
         and not (len(value.strip()) == 3 and value.strip().isascii() and value.strip().isalpha())
     ):
-        raise MappingFileError(f'{where}: "{value}" is not a three-letter currency code like EUR')
+        raise MappingFileError(
+            f"{where}: {_json(value)} is not a three-letter currency code like EUR"
+        )
 
 
 def _canonical_column(kind: str, name: Any, where: str) -> str:
     spec = KINDS[kind]
     if not isinstance(name, str) or not spec.has_column(name):
         raise MappingFileError(
-            f'{where}: "{name}" is not a column of {kind} (its columns: '
-            f"{', '.join(spec.column_names)})"
+            f"{where}: {_json(name)} is not a column of {kind} "
+            f"(its columns: {', '.join(spec.column_names)})"
         )
     return name
 
@@ -165,8 +173,8 @@ def mapping_file_parse(document: str | bytes | Mapping[str, Any], *, kind: str =
         if not kind:
             raise MappingFileError(f'the mapping needs a "kind" ({", ".join(KINDS)})')
         mapping_kind = kind
-    if mapping_kind not in KINDS:
-        raise MappingFileError(f'"kind": "{mapping_kind}" is not one of {", ".join(KINDS)}')
+    if not isinstance(mapping_kind, str) or mapping_kind not in KINDS:
+        raise MappingFileError(f'"kind": {_json(mapping_kind)} is not one of {", ".join(KINDS)}')
     if kind and mapping_kind != kind:
         raise MappingFileError(
             f"the mapping is for {mapping_kind}, but the file is imported as {kind}"
@@ -183,13 +191,13 @@ def mapping_file_parse(document: str | bytes | Mapping[str, Any], *, kind: str =
     if date_order is not None:
         if not isinstance(date_order, str) or date_order.upper() not in DATE_ORDERS:
             raise MappingFileError(
-                f'"date_order": "{date_order}" is not one of {", ".join(DATE_ORDERS)} '
+                f'"date_order": {_json(date_order)} is not one of {", ".join(DATE_ORDERS)} '
                 "(DMY reads 14/03/2025, MDY 3/14/25, YMD 2025/03/14)"
             )
         date_order = date_order.upper()
     decimal = parsed.get("decimal")
     if decimal is not None and decimal not in DECIMALS:
-        raise MappingFileError(f'"decimal": "{decimal}" is not "." or ","')
+        raise MappingFileError(f'"decimal": {_json(decimal)} is not "." or ","')
     empty = parsed.get("empty", [])
     if not isinstance(empty, list) or any(_text(item) is None for item in empty):
         raise MappingFileError('"empty" must be a list of cell values, like ["N/A", "-"]')
@@ -234,11 +242,11 @@ def _values(kind: str, raw: Any) -> dict[str, dict[str, str]]:
             text = _text(value)
             if text is None:
                 raise MappingFileError(
-                    f'"values": {name}: "{file_value}" must become a text, not {json.dumps(value)}'
+                    f'"values": {name}: {_json(file_value)} must become a text, not {_json(value)}'
                 )
             key = file_value.strip()
             if key in translated and translated[key] != text:
-                raise MappingFileError(f'"values": {name}: "{key}" is listed twice')
+                raise MappingFileError(f'"values": {name}: {_json(key)} is listed twice')
             if text.strip():
                 _check_value(kind, name, text, f'"values": {name}')
             translated[key] = text.strip()
@@ -268,6 +276,6 @@ def mapping_file_check_header(mapping: MappingFile, header: list[str]) -> None:
             shown = [name for name in header if name][:12]
             more = f", … ({len(header)} in all)" if len(header) > len(shown) else ""
             raise MappingFileError(
-                f'"columns": {canonical} names "{file_column}", which is not a column of the '
+                f'"columns": {canonical} names {_json(file_column)}, which is not a column of the '
                 f"file (its columns: {_quoted(shown)}{more})"
             )

@@ -216,7 +216,9 @@ def _without_nul(
     return cleaned
 
 
-def _stage(cursor, job: ImportJob, path: str, shape: FileShape, progress) -> tuple[int, FileShape]:
+def import_file_stage(
+    cursor, job: ImportJob, path: str, shape: FileShape, progress
+) -> tuple[int, FileShape]:
     """Fill the staging table: COPY the raw file, else convert it, else parse it in Python."""
 
     def attempt(copy, shape: FileShape) -> int:
@@ -307,7 +309,7 @@ def _choose_kind_and_format(job: ImportJob, header: list[str]) -> str | None:
     return "the columns were not recognised; choose the kind and the format"
 
 
-def _prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
+def import_file_prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
     """Inspect the file, choose its mapping and map its header; on failure record the problem
     and reject. Nothing of the rows has been read yet."""
     try:
@@ -400,7 +402,7 @@ def import_job_execute(job: ImportJob) -> ImportJob:
                 return job  # another delivery of this task finished it meanwhile
             job.problems.all().delete()
             job.rejected_rows.all().delete()
-            prepared = _prepare(job)
+            prepared = import_file_prepare(job)
             if prepared is None:
                 _finish(job, ImportStatus.REJECTED, error_count=job.problems.count(), percent=100)
                 return job
@@ -505,7 +507,7 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [str(workspace_time_zone())])
     import_session_prepare(cursor, column_map)
     with _timed(job, "staging"):
-        rows_read, shape = _stage(cursor, job, job.file.path, shape, progress)
+        rows_read, shape = import_file_stage(cursor, job, job.file.path, shape, progress)
     job.encoding, job.rows_read = shape.encoding, rows_read
     progress.update(force=True, rows_read=rows_read, percent=READ_SHARE)
     # Rows the tolerant reader could not split into the header's cells are already errors.

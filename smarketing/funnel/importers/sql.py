@@ -11,9 +11,9 @@ value without an offset (or a bare date, at midnight) in that zone, as SPEC sect
 Statements take no parameters (the job id is an int inlined), so `%` needs no escaping.
 """
 
-from .kinds import Column, ColumnType, KindSpec
 from smarketing.core.sql import sql_literal
 
+from .kinds import Column, ColumnType, KindSpec
 from .mappings import ColumnMap, ParseOptions
 
 STAGING = "import_staging"
@@ -102,14 +102,14 @@ def _collated(t: str, collation: str | None) -> str:
 
 
 def number_text(t: str, decimal: str, collation: str | None) -> str:
-    """An amount as written (`$1,234.56`, `1.234,56 €`) as plain digits with a `.`, or the
-    text without its signs and letters when it is not an amount of that shape."""
+    """An amount as written (`$1,234.56`, `1.234,56 €`) as plain digits with a `.`, or NULL
+    when it is not an amount of that shape."""
     bare = f"regexp_replace({_collated(t, collation)}, {sql_literal(_MONEY_NOISE)}, '', 'g')"
     pattern, thousands = _GROUPED[decimal]
     plain = f"replace({bare}, {sql_literal(thousands)}, '')"
     if decimal == ",":
         plain = f"replace({plain}, ',', '.')"
-    return f"CASE WHEN {bare} ~ {sql_literal(pattern)} THEN {plain} ELSE {bare} END"
+    return f"CASE WHEN {bare} ~ {sql_literal(pattern)} THEN {plain} END"
 
 
 # --- Channel names (SPEC 3.1) ------------------------------------------------------------------
@@ -162,7 +162,10 @@ class Reader:
         if column.type == ColumnType.CHANNEL:
             return f"({channel_text(t, self.collation)} <> '')"
         if column.type in _PATTERNS:
-            return f"({self.text(column, t)} ~ {sql_literal(_PATTERNS[column.type])})"
+            # COALESCE: an amount of the wrong shape reads as NULL, and NULL is not valid.
+            return (
+                f"COALESCE({self.text(column, t)} ~ {sql_literal(_PATTERNS[column.type])}, false)"
+            )
         if column.type == ColumnType.ENUM:
             return f"(lower({t}) IN ({', '.join(sql_literal(c) for c in column.choices)}))"
         return "true"
@@ -249,8 +252,9 @@ class Reader:
                         f"{shown} || ' is not a date in {order} order "
                         f"({DATE_EXAMPLES[order]}) or {iso}'"
                     )
+                numeric = f"{t} ~ {sql_literal(_NUMERIC_DATE)} AND NOT {_iso_shape(t)}"
                 return (
-                    f"{shown} || CASE WHEN {t} ~ {sql_literal(_NUMERIC_DATE)} AND NOT {_iso_shape(t)} THEN "
+                    f"{shown} || CASE WHEN {numeric} THEN "
                     f"{sql_literal(_NOT_ISO + _DATE_ORDER_HINT)} ELSE {sql_literal(_NOT_ISO)} END"
                 )
             case ColumnType.MONTH:
@@ -420,42 +424,83 @@ def _lenient_checks(column_map: ColumnMap) -> list[tuple[str, str, str]]:
     ]
 
 
-def problems_insert(job_id: int, column_map: ColumnMap) -> str:
-    """The detailed validation: one scan, a problem per invalid cell and per backwards date."""
+def cell_errors(column_map: ColumnMap) -> dict[str, str]:
+    """Per canonical column, a SQL expression: the error of the row's cell, or NULL."""
     spec = column_map.kind
     read = reader(column_map)
-    checks: list[tuple[str, str, str]] = []
+    lenient = column_map.options.lenient
+    errors: dict[str, str] = {}
     for column in spec.columns:
         if column.name in column_map.constants:
             continue  # checked with the mapping, before the file was read
         t = f"t_{column.name}"
         branches = []
         if column.required and not (
-            column_map.options.lenient and column.type in (ColumnType.CHANNEL, ColumnType.MONEY)
+            lenient and column.type in (ColumnType.CHANNEL, ColumnType.MONEY)
         ):
             branches.append(f"WHEN {t} IS NULL THEN 'is required'")
-        if spec.name == "deals" and column.name == "closed_at" and not column_map.options.lenient:
+        if spec.name == "deals" and column.name == "closed_at" and not lenient:
             branches.append(
                 f"WHEN {_closed_without_date(column_map)} "
                 "THEN 'is required when the status is won or lost'"
             )
-        if column.type != ColumnType.TEXT and not (
-            column_map.options.lenient and column.type == ColumnType.CHANNEL
-        ):
+        if column.type != ColumnType.TEXT and not (lenient and column.type == ColumnType.CHANNEL):
             branches.append(
                 f"WHEN {t} IS NOT NULL AND NOT {read.valid(column, t)} "
                 f"THEN {read.invalid_message(column, t)}"
             )
         if branches:
-            checks.append(
-                ("error", column_map.labels[column.name], f"CASE {' '.join(branches)} END")
-            )
+            errors[column.name] = f"CASE {' '.join(branches)} END"
+    return errors
+
+
+def problems_insert(job_id: int, column_map: ColumnMap) -> str:
+    """The detailed validation: one scan, a problem per invalid cell and per backwards date."""
+    read = reader(column_map)
+    checks: list[tuple[str, str, str]] = [
+        ("error", column_map.labels[name], message)
+        for name, message in cell_errors(column_map).items()
+    ]
     checks += _backwards_checks(
         column_map,
         lambda column, t: f"CASE WHEN {read.valid(column, t)} THEN {read.cast(column, t)} END",
     )
     checks += _lenient_checks(column_map)
     return _checks_insert(job_id, column_map, checks) if checks else ""
+
+
+def preview_rows(column_map: ColumnMap, limit: int) -> str:
+    """The first rows as they will be stored: per canonical column its value as text (NULL
+    when empty or invalid) and its error, without raising on an invalid cell."""
+    spec = column_map.kind
+    read = reader(column_map)
+    errors = cell_errors(column_map)
+    parts = []
+    for column in spec.columns:
+        t = f"t_{column.name}"
+        error = errors.get(column.name, "NULL::text")
+        value = (
+            f"CASE WHEN {error} IS NOT NULL THEN NULL "
+            f"ELSE ({read.guarded(spec, column, t)})::text END"
+        )
+        parts += [f"{value} AS v_{column.name}", f"{error} AS e_{column.name}"]
+    return (
+        f"SELECT row_number, {', '.join(parts)} FROM ({_texts(column_map)}) AS texts "
+        f"ORDER BY row_number LIMIT {int(limit)}"
+    )
+
+
+def distinct_values(column_map: ColumnMap, name: str, limit: int) -> str:
+    """The file's values in the column feeding `name`, how often, and what each becomes."""
+    index = column_map.sources[name]
+    cell = f"btrim(c{index})"
+    return (
+        f"SELECT COALESCE({cell}, '') AS value, count(*) AS rows, "
+        f"array_agg(DISTINCT lower(t_{name})) FILTER (WHERE t_{name} IS NOT NULL) AS becomes "
+        f"FROM (SELECT texts.*, staged.c{index} FROM ({_texts(column_map)}) AS texts "
+        f"JOIN {STAGING} AS staged USING (row_number)) AS cells "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(limit)}"
+    )
 
 
 def warnings_insert(job_id: int, column_map: ColumnMap) -> str:
@@ -498,9 +543,10 @@ def duplicates_insert(job_id: int, column_map: ColumnMap) -> str:
         column, t = spec.column(name), f"t_{name}"
         keys.append(read.cast(column, t))
         conditions.append(f"({t} IS NOT NULL AND {read.valid(column, t)})")
+    label = sql_literal(column_map.labels[spec.key[0]])
     return _problem_insert(
         job_id,
-        f"SELECT 'error' AS severity, row_number, {sql_literal(column_map.labels[spec.key[0]])} AS label, "
+        f"SELECT 'error' AS severity, row_number, {label} AS label, "
         "'repeats the key of row ' || first_row || ' (a key may appear once per file)' AS message "
         f"FROM (SELECT row_number, min(row_number) OVER (PARTITION BY {', '.join(keys)}) "
         f"AS first_row FROM (SELECT * FROM ({_texts(column_map)}) AS t "

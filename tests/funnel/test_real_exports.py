@@ -1,0 +1,282 @@
+"""Real CRM exports in with no hand edits (SPEC 3.1, issue 10).
+
+Each fixture is written the way the vendor exports it (its header labels or API names, its
+value styles, its encoding); each is imported unchanged, or with a mapping file a user writes
+once, and its KPIs are checked against figures worked out by hand in the comments.
+"""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import schema_context
+
+from smarketing.funnel.models import Deal, ImportStatus, Lead
+from tests.funnel.conftest import kpis, problems, run_import
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def mapping(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def imported(workspace, name: str, kind: str = "", file_format: str = "", **options):
+    job = run_import(workspace, fixture(name), kind, file_format, name=name, **options)
+    assert job.status == ImportStatus.SUCCEEDED, problems(workspace, job)
+    return job
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def leads(workspace) -> dict[str, Lead]:
+    with schema_context(workspace.schema_name):
+        return {lead.lead_id: lead for lead in Lead.objects.all()}
+
+
+def deals(workspace) -> dict[str, Deal]:
+    with schema_context(workspace.schema_name):
+        return {deal.deal_id: deal for deal in Deal.objects.all()}
+
+
+# --- HubSpot: custom pipelines, won/lost flags, a lost deal without a close date -------------
+
+
+def test_hubspot_custom_won_stages_count_as_won_by_the_is_closed_won_flag(alpha):
+    contacts = imported(alpha, "hubspot_contacts_traffic_source.csv")
+    job = imported(alpha, "hubspot_deals_custom_pipelines.csv")
+    assert (contacts.kind, contacts.format, job.kind, job.format) == (
+        "leads", "hubspot", "deals", "hubspot",
+    )  # fmt: skip
+    by_id = deals(alpha)
+    assert {deal_id: deal.status for deal_id, deal in by_id.items()} == {
+        "1001": "won",  # "Paid" in the Ecommerce pipeline
+        "1002": "won",  # "Contract Signed" in the Enterprise pipeline
+        "1003": "won",
+        "1004": "lost",
+        "1005": "lost",  # "Lost", a custom lost stage
+        "1006": "open",
+        "1007": "won",
+        "1008": "won",
+    }
+    # A lost deal without a close date is stored, with a warning naming HubSpot's column.
+    assert by_id["1004"].closed_at is None
+    assert problems(alpha, job, "warning") == [
+        "row 5, column Close Date: is empty for a won or lost deal: stored, and left out of "
+        "every KPI dated by the close date"
+    ]
+    assert by_id["1007"].amount == Decimal(0)  # no amount: 0
+    assert (by_id["1001"].currency, by_id["1001"].lead_id) == ("USD", "501")
+    assert "Deal Name" in job.ignored_columns and "Is Deal Closed?" not in job.ignored_columns
+    # "Original Traffic Source Drill-Down 2" is the campaign.
+    assert {lead_id: lead.campaign for lead_id, lead in leads(alpha).items()} == {
+        "501": "", "502": "winter-2023", "503": "", "504": "brand-campaign",
+    }  # fmt: skip
+
+    report = kpis(alpha, "2024")["kpis"]
+    # Won with a close date in 2024: 1001 (1200.50), 1002 (5000), 1003 (2500), 1007 (0)
+    # → 4 deals, 8,700.50; lost: 1005 only (1004 has no close date); win rate 4 / 5;
+    # average 8,700.50 / 4 = 2,175.125 → 2,175.13.
+    assert (report["won_deals"], report["revenue"], report["lost_deals"]) == (4, 8700.5, 1)
+    assert (report["win_rate"], report["average_deal_size"]) == (0.8, 2175.13)
+    # Created in 2024: every deal but 1001: 5000 + 2500 + 800 + 3000 + 1000 + 0 + 750.25.
+    assert report["pipeline_created"] == 13050.25
+    # Lifetime: the won deals of contacts 501, 502, 503 closed before 2025: 8,700.50 / 3.
+    assert report["customer_lifetime_value"] == 2900.17
+    # Every source is a marketing channel (organic search, paid social, offline).
+    assert report["marketing_sourced_revenue"] == 8700.5
+    assert (report["leads"], report["new_customers"]) == (2, 3)
+
+
+# --- Salesforce: Latin-1, NUL bytes, all-zero ids, converted leads ---------------------------
+
+
+def test_salesforce_latin1_leads_with_nul_bytes_import_as_exported(alpha):
+    job = imported(alpha, "salesforce_leads_latin1_nul.csv")
+    assert (job.kind, job.format, job.encoding) == ("leads", "salesforce", "cp1252")
+    assert problems(alpha, job, "warning") == [
+        "row 2, column Description: 2 NUL bytes removed",
+        "row 3, column Description: 1 NUL byte removed",
+    ]
+    by_id = leads(alpha)
+    jose, lucia, rosa, andres = (
+        by_id["00Q5e00000AbCdEEA1"], by_id["00Q5e00000AbCdFEA1"],
+        by_id["00Q5e00000AbCdGEA1"], by_id["00Q5e00000AbCdHEA1"],
+    )  # fmt: skip
+    assert jose.source == "gestión_directa"
+    assert (jose.sql_at, jose.opportunity_at, jose.converted_deal_id) == (
+        at(2025, 1, 10), at(2025, 1, 10), "0065e00000OpP01AAA",
+    )  # fmt: skip
+    # Converted without an opportunity: 000000000000000AAA is Salesforce's empty id.
+    assert (lucia.sql_at, lucia.opportunity_at, lucia.converted_deal_id) == (
+        at(2025, 1, 12), None, "",
+    )  # fmt: skip
+    assert (rosa.source, rosa.sql_at, rosa.created_at) == ("events", None, at(2025, 1, 4, 11, 30))
+    assert andres.source == "unknown"  # an empty Lead Source
+    report = kpis(alpha, "2025-01")["kpis"]
+    # SQLs in January: José and Lucía; only José reached an opportunity.
+    assert (report["leads"], report["sqls"], report["opportunities"]) == (4, 2, 1)
+    assert report["sql_to_opportunity_rate"] == 0.5
+
+
+def test_salesforce_opportunities_in_four_currencies(alpha):
+    job = imported(alpha, "salesforce_opportunities_currencies.csv")
+    assert (job.kind, job.format, job.encoding) == ("deals", "salesforce", "cp1252")
+    assert problems(alpha, job, "warning") == ["row 2, column Description: 1 NUL byte removed"]
+    by_id = deals(alpha)
+    summary = {
+        deal_id[-5:]: (deal.status, deal.amount, deal.currency) for deal_id, deal in by_id.items()
+    }
+    assert (
+        summary
+        == {
+            "P01AAA"[-5:]: ("won", Decimal(4000000), "COP"),
+            "P02AAA"[-5:]: ("won", Decimal(50000), "MXN"),  # "Cerrada ganada": IsWon says won
+            "P03AAA"[-5:]: ("won", Decimal(3000), "PEN"),
+            "P04AAA"[-5:]: ("won", Decimal(1000), "USD"),
+            "P05AAA"[-5:]: ("lost", Decimal(2000000), "COP"),
+            "P06AAA"[-5:]: ("open", Decimal(500), "USD"),
+        }
+    )
+    assert by_id["0065e00000OpP05AAA"].lost_reason == "Precio: el diseño costaba más"
+    # The converted lead arrives later and claims its opportunity.
+    imported(alpha, "salesforce_leads_latin1_nul.csv")
+    assert deals(alpha)["0065e00000OpP01AAA"].lead_id == "00Q5e00000AbCdEEA1"
+
+
+def test_problems_in_a_crm_file_name_the_files_own_columns(alpha):
+    content = (
+        "Id,Name,StageName,IsClosed,IsWon,Amount,CloseDate,CreatedDate\n"
+        "0065e00000OpP01AAA,A,Closed Won,true,true,10,2025-01-20,yesterday\n"
+    )
+    job = run_import(alpha, content, "deals", "salesforce")
+    assert problems(alpha, job) == [
+        'row 2, column CreatedDate: "yesterday" is not an ISO 8601 date '
+        "(2025-03-14 or 2025-03-14T09:30:00Z)"
+    ]
+
+
+# --- A Salesforce report with US dates: one mapping file, written once -----------------------
+
+
+def test_salesforce_report_with_us_dates_needs_only_a_date_order(alpha):
+    content = fixture("salesforce_report_us_dates.csv")
+    first = run_import(alpha, content, "deals", "salesforce")
+    assert first.status == ImportStatus.REJECTED
+    assert "the columns" not in " ".join(problems(alpha, first))
+    assert problems(alpha, first)[0] == "row 1, column deal_id: this required column is missing"
+
+    report_mapping = mapping("salesforce_report_us_dates.mapping.json")
+    job = run_import(alpha, content, "deals", "salesforce", mapping=report_mapping)
+    assert job.status == ImportStatus.SUCCEEDED, problems(alpha, job)
+    by_id = deals(alpha)
+    assert {deal_id: (d.status, d.amount) for deal_id, d in by_id.items()} == {
+        "Lovelace - New": ("won", Decimal("12500")),
+        "Builder - New": ("lost", Decimal("4000")),
+        "Young - Upsell": ("open", Decimal("1250.5")),
+        "Hopper - New": ("won", Decimal("980")),
+    }
+    assert (by_id["Lovelace - New"].created_at, by_id["Lovelace - New"].closed_at) == (
+        at(2026, 1, 5, 9, 30), at(2026, 2, 23),
+    )  # fmt: skip
+    assert (by_id["Builder - New"].created_at, by_id["Builder - New"].closed_at) == (
+        at(2026, 1, 15, 14, 5), at(2026, 2, 14),  # 2:05 PM; "02/14/26" is 2026
+    )  # fmt: skip
+    assert by_id["Young - Upsell"].created_at == at(2026, 2, 1)  # 12:00 AM is midnight
+    assert by_id["Hopper - New"].created_at == at(2026, 2, 10, 12, 30)  # 12:30 PM
+    report = kpis(alpha, "2026-Q1")["kpis"]
+    # Won in Q1: 12,500 + 980; lost: 4,000 (Feb 14): win rate 2/3.
+    assert (report["revenue"], report["won_deals"], report["win_rate"]) == (13480.0, 2, 0.666667)
+
+
+def test_a_non_iso_date_without_date_order_is_rejected_with_a_hint(alpha):
+    without_order = {"kind": "deals", "columns": {"deal_id": "Opportunity Name"}}
+    content = fixture("salesforce_report_us_dates.csv")
+    job = run_import(alpha, content, "deals", "salesforce", mapping=without_order)
+    assert job.status == ImportStatus.REJECTED
+    assert problems(alpha, job)[0] == (
+        'row 2, column Created Date: "1/5/2026 9:30 AM" is not an ISO 8601 date (2025-03-14 or '
+        '2025-03-14T09:30:00Z); to read dates like this one, set "date_order" (DMY, MDY or YMD) '
+        "in a mapping"
+    )
+
+
+# --- A non-CRM dataset: MQLs + closed deals (Olist-like) -------------------------------------
+
+
+def test_mqls_and_closed_deals_with_mapping_files(alpha):
+    mqls = imported(
+        alpha, "olist_marketing_qualified_leads.csv", "leads", "",
+        mapping=mapping("olist_marketing_qualified_leads.mapping.json"),
+    )  # fmt: skip
+    won = imported(
+        alpha, "olist_closed_deals.csv", "deals", "",
+        mapping=mapping("olist_closed_deals.mapping.json"),
+    )  # fmt: skip
+    assert (mqls.format, won.format, won.delimiter) == ("canonical", "canonical", ";")
+    assert "landing_page_id" in mqls.ignored_columns
+    by_id = leads(alpha)
+    first = by_id["5f5ad7d1c0e24a1c9a9c1f0e0a000001"]
+    assert (first.created_at, first.mql_at, first.source) == (
+        at(2018, 1, 5), at(2018, 1, 5), "organic_search",
+    )  # fmt: skip
+    assert by_id["5f5ad7d1c0e24a1c9a9c1f0e0a000003"].source == "not_set"  # empty origin
+    deal = deals(alpha)["5f5ad7d1c0e24a1c9a9c1f0e0a000004"]
+    assert (deal.status, deal.amount, deal.closed_at, deal.lead_id, deal.owner) == (
+        "won", Decimal("12345.67"), at(2018, 2, 20, 10, 15),
+        "5f5ad7d1c0e24a1c9a9c1f0e0a000004", "4ef15afb4b2723d8f3d81e51ec7afefe",
+    )  # fmt: skip
+    january, february = kpis(alpha, "2018-01")["kpis"], kpis(alpha, "2018-02")["kpis"]
+    assert (january["leads"], january["mqls"], january["won_deals"], january["revenue"]) == (
+        3, 3, 1, 1500.0,
+    )  # fmt: skip
+    # February: 0,00 + 12.345,67 over two won deals = 6,172.835 → 6,172.84.
+    assert (february["won_deals"], february["revenue"], february["average_deal_size"]) == (
+        2, 12345.67, 6172.84,
+    )  # fmt: skip
+
+
+# --- Text as exported ----------------------------------------------------------------------
+
+
+def test_spanish_windows_1252_text_is_not_read_as_a_central_european_code_page(alpha):
+    rows = "".join(
+        f"L{n},2025-03-14,{source},{owner}\n"
+        for n, (source, owner) in enumerate(
+            [("Gestión directa", "Diseño Muñoz"), ("Señalética", "Peñón Güell"),
+             ("Búsqueda orgánica", "José Ñúñez")] * 3
+        )
+    )  # fmt: skip
+    job = run_import(alpha, ("lead_id,created_at,source,owner\n" + rows).encode("cp1252"), "leads")
+    assert job.status == ImportStatus.SUCCEEDED, problems(alpha, job)
+    assert job.encoding == "cp1252"
+    by_id = leads(alpha)
+    assert (by_id["L0"].source, by_id["L0"].owner) == ("gestión_directa", "Diseño Muñoz")
+    assert (by_id["L1"].source, by_id["L2"].source) == ("señalética", "búsqueda_orgánica")
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("Gestión directa", "gestión_directa"),
+        ("  Paid Social ", "paid_social"),
+        ("E-mail / Newsletter", "e_mail_newsletter"),
+        ("ВКонтакте Реклама", "вконтакте_реклама"),
+        ("paid_social", "paid_social"),
+    ],
+)
+def test_channel_names_keep_their_letters_in_any_script(alpha, written, stored):
+    job = run_import(alpha, f'month,source,amount\n2025-01,"{written}",10\n', "spend")
+    assert job.status == ImportStatus.SUCCEEDED, problems(alpha, job)
+    from smarketing.funnel.models import Spend
+
+    with schema_context(alpha.schema_name):
+        assert Spend.objects.get().source == stored
