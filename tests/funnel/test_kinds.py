@@ -14,6 +14,8 @@ MODEL_FIELD_TYPES = {
     ColumnType.MONTH: (models.DateField,),
     ColumnType.MONEY: (models.DecimalField,),
     ColumnType.INTEGER: (models.IntegerField, models.BigIntegerField),
+    ColumnType.CHANNEL: (models.TextField,),
+    ColumnType.CURRENCY: (models.CharField,),
 }
 
 
