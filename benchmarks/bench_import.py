@@ -44,9 +44,8 @@ def _leads_file() -> Path:
     if not path.exists():
         started = time.perf_counter()
         demo_data_write(DATA, leads=ROWS, deals=ROWS // 4, seed=7)
-        print(
-            f"generated {ROWS:,} leads + {ROWS // 4:,} deals in {time.perf_counter() - started:.1f} s"
-        )
+        seconds = time.perf_counter() - started
+        print(f"generated {ROWS:,} leads + {ROWS // 4:,} deals in {seconds:.1f} s")
     return path
 
 
