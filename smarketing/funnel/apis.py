@@ -81,6 +81,15 @@ class MappingDocumentField(serializers.Field):
         return value
 
 
+def accepted_response(accepted: services.ImportAccepted) -> Response:
+    """202 with the queued import, or 200 with the earlier one that already stored the file."""
+    body = dict(ImportJobOutputSerializer(accepted.job).data)
+    body["already_imported"] = not accepted.created
+    return Response(
+        body, status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK
+    )
+
+
 class ImportJobListApi(APIView):
     """The import history (GET) and a new import (POST, multipart).
 
@@ -140,11 +149,7 @@ class ImportJobListApi(APIView):
             )
         except ValidationError as error:
             raise serializers.ValidationError({"file": error.messages}) from error
-        body = dict(ImportJobOutputSerializer(accepted.job).data)
-        body["already_imported"] = not accepted.created
-        return Response(
-            body, status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK
-        )
+        return accepted_response(accepted)
 
 
 class ImportJobDetailApi(APIView):
@@ -241,11 +246,7 @@ class ImportMapApi(EditorWritesApi):
             )
         except ValidationError as error:
             raise serializers.ValidationError({"mapping": error.messages}) from error
-        body = dict(ImportJobOutputSerializer(accepted.job).data)
-        body["already_imported"] = not accepted.created
-        return Response(
-            body, status=status.HTTP_202_ACCEPTED if accepted.created else status.HTTP_200_OK
-        )
+        return accepted_response(accepted)
 
 
 def csv_response(lines, file_name: str) -> StreamingHttpResponse:

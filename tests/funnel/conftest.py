@@ -4,6 +4,8 @@ import io
 import json
 import subprocess
 import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.core.files import File
@@ -11,6 +13,7 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from smarketing.funnel import services
+from smarketing.funnel.models import Deal, ImportStatus, Lead
 from tests.conftest import start_celery_worker, stop_celery_worker
 
 
@@ -46,6 +49,27 @@ def run_import(
         if not accepted.created:
             return accepted.job
         return services.import_job_run(job_id=accepted.job.pk)
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def leads_by_id(workspace) -> dict[str, Lead]:
+    with schema_context(workspace.schema_name):
+        return {lead.lead_id: lead for lead in Lead.objects.all()}
+
+
+def deals_by_id(workspace) -> dict[str, Deal]:
+    with schema_context(workspace.schema_name):
+        return {deal.deal_id: deal for deal in Deal.objects.all()}
+
+
+def imported(workspace, path: Path, kind: str = "", file_format: str = "", **options):
+    """The fixture at `path` imported unchanged; it must be stored."""
+    job = run_import(workspace, path.read_bytes(), kind, file_format, name=path.name, **options)
+    assert job.status == ImportStatus.SUCCEEDED, problems(workspace, job)
+    return job
 
 
 def kpis(workspace, period: str, by: str | None = None) -> dict:

@@ -1,7 +1,6 @@
 """Hand-written HubSpot and Salesforce exports (documented column names), imported unchanged
 and checked field by field."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,30 +8,16 @@ import pytest
 from django_tenants.utils import schema_context
 
 from smarketing.funnel import services
-from smarketing.funnel.models import Deal, ImportStatus, Lead
-from tests.funnel.conftest import problems, run_import
+from tests.funnel.conftest import at
+from tests.funnel.conftest import deals_by_id as deals
+from tests.funnel.conftest import imported as imported_file
+from tests.funnel.conftest import leads_by_id as leads
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def imported(workspace, name: str, kind: str = "", file_format: str = "canonical"):
-    job = run_import(workspace, (FIXTURES / name).read_bytes(), kind, file_format, name=name)
-    assert job.status == ImportStatus.SUCCEEDED, problems(workspace, job)
-    return job
-
-
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
-def leads(workspace) -> dict[str, Lead]:
-    with schema_context(workspace.schema_name):
-        return {lead.lead_id: lead for lead in Lead.objects.all()}
-
-
-def deals(workspace) -> dict[str, Deal]:
-    with schema_context(workspace.schema_name):
-        return {deal.deal_id: deal for deal in Deal.objects.all()}
+    return imported_file(workspace, FIXTURES / name, kind, file_format if kind else "")
 
 
 ADA = {

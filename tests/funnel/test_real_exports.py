@@ -6,15 +6,17 @@ once, and its KPIs are checked against figures worked out by hand in the comment
 """
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
 
-from smarketing.funnel.models import Deal, ImportStatus, Lead
-from tests.funnel.conftest import kpis, problems, run_import
+from smarketing.funnel.models import ImportStatus
+from tests.funnel.conftest import at, kpis, problems, run_import
+from tests.funnel.conftest import deals_by_id as deals
+from tests.funnel.conftest import imported as imported_file
+from tests.funnel.conftest import leads_by_id as leads
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,23 +30,7 @@ def mapping(name: str) -> dict:
 
 
 def imported(workspace, name: str, kind: str = "", file_format: str = "", **options):
-    job = run_import(workspace, fixture(name), kind, file_format, name=name, **options)
-    assert job.status == ImportStatus.SUCCEEDED, problems(workspace, job)
-    return job
-
-
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
-
-
-def leads(workspace) -> dict[str, Lead]:
-    with schema_context(workspace.schema_name):
-        return {lead.lead_id: lead for lead in Lead.objects.all()}
-
-
-def deals(workspace) -> dict[str, Deal]:
-    with schema_context(workspace.schema_name):
-        return {deal.deal_id: deal for deal in Deal.objects.all()}
+    return imported_file(workspace, FIXTURES / name, kind, file_format, **options)
 
 
 # --- HubSpot: custom pipelines, won/lost flags, a lost deal without a close date -------------
