@@ -105,25 +105,20 @@ class SurveyCreateApi(APIView):
             "reminder_days": values["reminder_days"],
             "site_url": site_url(request),
         }
-        if values["recurrence"]:
-            schedule = services.survey_schedule_create(
-                recurrence=values["recurrence"],
-                first_run_at=values["opens_at"],
-                wave_days=values["wave_days"],
-                **common,
-            )
-            first_wave = schedule.waves.order_by("-pk").first()
-            body = selectors.survey_summary(first_wave) if first_wave else {"schedule": schedule.pk}
-            return Response(body, status=status.HTTP_201_CREATED)
-        survey = services.survey_create(
+        launched = services.survey_launch(
             **common,
-            public_link_enabled=values["public_link_enabled"],
+            open_now=values["open_now"],
             opens_at=values["opens_at"],
             closes_at=values["closes_at"],
+            recurrence=values["recurrence"],
+            wave_days=values["wave_days"],
+            public_link_enabled=values["public_link_enabled"],
         )
-        if values["open_now"]:
-            survey = services.survey_open(survey=survey, opened_by=request.user)
-        return Response(selectors.survey_summary(survey), status=status.HTTP_201_CREATED)
+        if launched.survey is None:
+            body = {"schedule": launched.schedule.pk if launched.schedule else None}
+        else:
+            body = selectors.survey_summary(launched.survey)
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class SurveyDetailApi(APIView):

@@ -16,7 +16,7 @@ from smarketing.accounts.models import Team, User
 from smarketing.funnel.models import Lead
 
 from . import scoring, tokens
-from .models import Answer, Invitee, Response, Survey, SurveyKind, SurveyStatus
+from .models import Answer, Invitee, Response, Statement, Survey, SurveyKind, SurveyStatus
 
 TEAMS = [Team.MARKETING.value, Team.SALES.value, Team.LEADERSHIP.value]
 NO_TEAM = "other"
@@ -24,8 +24,7 @@ NO_LEAD = "(no lead)"
 NO_VALUE = "(none)"
 
 
-def hidden_note(threshold: int) -> str:
-    return f"hidden: fewer than {threshold} responses"
+hidden_note = scoring.hidden_note
 
 
 def survey_list() -> QuerySet[Survey]:
@@ -97,23 +96,38 @@ def customer_invitee_list(survey: Survey) -> list[dict[str, Any]]:
     ]
 
 
-def _group_figures(counts: dict[int, int], low: int, high: int) -> dict[str, Any]:
-    return {
-        "hidden": False,
-        "responses": sum(counts.values()),
-        "mean": scoring.round_or_none(scoring.counts_mean(counts), 2),
-        "distribution": {str(v): n for v, n in scoring.distribution((), low, high).items()}
-        | {str(v): n for v, n in counts.items()},
-    }
-
-
-def _hidden(threshold: int) -> dict[str, Any]:
-    return {"hidden": True, "note": hidden_note(threshold)}
-
-
 def _team_groups(survey: Survey) -> list[str]:
     has_no_team = Invitee.objects.filter(survey=survey, team="").exists()
     return TEAMS + ([NO_TEAM] if has_no_team else [])
+
+
+def _alignment_counts(
+    survey_ids: list[int],
+) -> dict[int, dict[int, dict[str, dict[int, int]]]]:
+    """One query for any number of waves: answers counted per wave, statement, team and value."""
+    counts: dict[int, dict[int, dict[str, dict[int, int]]]] = {}
+    for survey_id, statement_id, team, value, n in (
+        Answer.objects.filter(response__survey_id__in=survey_ids)
+        .values_list("response__survey_id", "statement_id", "response__team", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_team = counts.setdefault(survey_id, {}).setdefault(statement_id, {})
+        by_team.setdefault(team or NO_TEAM, {})[value] = n
+    return counts
+
+
+def _figures(
+    survey: Survey, counts, statement_ids: list[int], teams: list[str] = TEAMS
+) -> scoring.AlignmentFigures:
+    return scoring.alignment_figures(
+        counts,
+        statement_ids=statement_ids,
+        teams=teams,
+        threshold=survey.anonymity_threshold,
+        marketing=Team.MARKETING,
+        sales=Team.SALES,
+    )
 
 
 def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, Any]:
@@ -125,25 +139,16 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
     """
     k = survey.anonymity_threshold
     groups = _team_groups(survey)
-    team_counts = dict.fromkeys(groups, 0)
-    for response_team, n in (
-        Response.objects.filter(survey=survey).values_list("team").annotate(n=Count("id"))
-    ):
-        team_counts[response_team or NO_TEAM] = team_counts.get(response_team or NO_TEAM, 0) + n
-    total = sum(team_counts.values())
-    overall_hidden = scoring.is_hidden(total, k)
-    hidden_teams = scoring.hidden_groups(team_counts, k)
-
-    per_statement: dict[int, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for statement_id, response_team, value, n in (
-        Answer.objects.filter(response__survey=survey)
-        .values_list("statement_id", "response__team", "value")
-        .annotate(n=Count("id"))
-    ):
-        per_statement[statement_id][response_team or NO_TEAM][value] = n
+    statements_list = list(survey.statements.all())
+    figures = _figures(
+        survey,
+        _alignment_counts([survey.pk]).get(survey.pk, {}),
+        [s.pk for s in statements_list],
+        groups,
+    )
 
     comments: dict[int, list[str]] = defaultdict(list)
-    if not overall_hidden:
+    if not figures.overall_hidden:
         # Alphabetical: the order says nothing about who answered when.
         for statement_id, comment in (
             Answer.objects.filter(response__survey=survey)
@@ -155,40 +160,18 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
 
     shown_teams = [t for t in groups if team in (None, "", t)]
     statements: list[dict[str, Any]] = []
-    overall_means: list[float] = []
-    gaps: list[float] = []
-    for statement in survey.statements.all():
-        by_team = per_statement.get(statement.pk, {})
-        overall_counts: dict[int, int] = defaultdict(int)
-        for counts in by_team.values():
-            for value, n in counts.items():
-                overall_counts[value] += n
-        overall = _hidden(k) if overall_hidden else _group_figures(dict(overall_counts), 1, 5)
-        teams = {
-            t: _hidden(k) if t in hidden_teams else _group_figures(dict(by_team.get(t, {})), 1, 5)
-            for t in groups
-        }
-        # From unrounded means: values are rounded only at output.
-        gap = scoring.perception_gap(
-            *(
-                None if t in hidden_teams else scoring.counts_mean(by_team.get(t, {}))
-                for t in (Team.MARKETING, Team.SALES)
-            )
-        )
-        if not overall_hidden:
-            overall_means.append(scoring.counts_mean(overall_counts) or 0.0)
-        if gap is not None:
-            gaps.append(gap)
+    for statement in statements_list:
+        figure = figures.statements[statement.pk]
         statements.append(
             {
                 "id": statement.pk,
                 "position": statement.position,
                 "topic": statement.topic,
                 "text": statement.text,
-                "overall": overall,
-                "teams": {t: teams[t] for t in shown_teams},
-                "perception_gap": scoring.round_or_none(gap, 2),
-                "comments": None if overall_hidden else comments.get(statement.pk, []),
+                "overall": figure.overall,
+                "teams": {t: figure.teams[t] for t in shown_teams},
+                "perception_gap": scoring.round_or_none(figure.gap, 2),
+                "comments": None if figures.overall_hidden else comments.get(statement.pk, []),
             }
         )
     ranked_gaps = sorted(
@@ -200,11 +183,13 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
         "threshold": k,
         "participation": participation(survey),
         "groups": {
-            "overall": _hidden(k) if overall_hidden else {"hidden": False, "responses": total},
+            "overall": scoring.hidden(k)
+            if figures.overall_hidden
+            else {"hidden": False, "responses": figures.total},
             **{
-                t: _hidden(k)
-                if t in hidden_teams
-                else {"hidden": False, "responses": team_counts[t]}
+                t: scoring.hidden(k)
+                if t in figures.hidden_teams
+                else {"hidden": False, "responses": figures.team_counts.get(t, 0)}
                 for t in shown_teams
             },
         },
@@ -223,30 +208,36 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
             }
             for s in ranked_gaps
         ],
-        "alignment_score": None
-        if overall_hidden
-        else scoring.round_or_none(scoring.alignment_score(overall_means, gaps), 2),
+        "alignment_score": scoring.round_or_none(figures.score, 2),
     }
 
 
 def alignment_trend() -> list[dict[str, Any]]:
-    """The alignment score of each opened alignment wave, oldest first."""
-    waves = Survey.objects.filter(
-        kind=SurveyKind.ALIGNMENT, status__in=[SurveyStatus.OPEN, SurveyStatus.CLOSED]
-    ).order_by("opened_at", "pk")
+    """The alignment score of each opened alignment wave, oldest first: one query for the
+    answers of every wave, then `scoring.alignment_figures` per wave."""
+    waves = list(
+        Survey.objects.filter(
+            kind=SurveyKind.ALIGNMENT, status__in=[SurveyStatus.OPEN, SurveyStatus.CLOSED]
+        ).order_by("opened_at", "pk")
+    )
+    counts = _alignment_counts([wave.pk for wave in waves])
+    statement_ids: dict[int, list[int]] = defaultdict(list)
+    for survey_id, statement_id in Statement.objects.filter(survey__in=waves).values_list(
+        "survey_id", "pk"
+    ):
+        statement_ids[survey_id].append(statement_id)
     trend = []
     for wave in waves:
-        results = alignment_results(wave)
-        gaps = [g["perception_gap"] for g in results["perception_gaps"]]
+        figures = _figures(wave, counts.get(wave.pk, {}), statement_ids[wave.pk])
         trend.append(
             {
                 "survey_id": wave.pk,
                 "title": wave.title,
                 "status": wave.status,
-                "opened_on": results["survey"]["opened_on"],
-                "alignment_score": results["alignment_score"],
-                "mean_perception_gap": scoring.round_or_none(scoring.mean(gaps), 2),
-                "hidden": results["groups"]["overall"]["hidden"],
+                "opened_on": wave.opened_at.date().isoformat() if wave.opened_at else None,
+                "alignment_score": scoring.round_or_none(figures.score, 2),
+                "mean_perception_gap": scoring.round_or_none(figures.mean_gap, 2),
+                "hidden": figures.overall_hidden,
             }
         )
     return trend
@@ -273,7 +264,7 @@ def _breakdown(survey: Survey, counts: dict[str, dict[int, int]]) -> list[dict[s
     k = survey.anonymity_threshold
     hidden = scoring.hidden_groups({g: sum(c.values()) for g, c in counts.items()}, k)
     return [
-        {"group": group, **_hidden(k)}
+        {"group": group, **scoring.hidden(k)}
         if group in hidden
         else {"group": group, "hidden": False, **_metric(survey, counts[group])}
         for group in sorted(counts)
@@ -299,7 +290,7 @@ def customer_results(survey: Survey) -> dict[str, Any]:
     }
     if hidden:
         return result | {
-            "overall": _hidden(k),
+            "overall": scoring.hidden(k),
             "distribution": None,
             "trend": [],
             "by_source": [],

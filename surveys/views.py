@@ -271,30 +271,24 @@ class SurveyCreateView(RoleRequiredMixin, View):
                 "reminder_days": data["reminder_days"],
                 "site_url": site_url(request),
             }
-            opens_at = data["opens_at"] if data["start"] == "later" else None
             try:
-                if data["recurrence"]:
-                    services.survey_schedule_create(
-                        recurrence=data["recurrence"],
-                        first_run_at=opens_at,
-                        wave_days=data["wave_days"],
-                        **common,
-                    )
-                    messages.success(request, "Recurring survey scheduled.")
-                    return redirect("surveys:list")
-                survey = services.survey_create(
+                launched = services.survey_launch(
                     **common,
-                    public_link_enabled=data["public_link_enabled"],
-                    opens_at=opens_at,
+                    open_now=data["start"] == "now",
+                    opens_at=data["opens_at"] if data["start"] == "later" else None,
                     closes_at=data["closes_at"],
+                    recurrence=data["recurrence"],
+                    wave_days=data["wave_days"],
+                    public_link_enabled=data["public_link_enabled"],
                 )
-                if data["start"] == "now":
-                    services.survey_open(survey=survey, opened_by=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Survey “{survey.title}” created.")
-                return redirect("surveys:detail", survey.pk)
+                if launched.schedule is not None or launched.survey is None:
+                    messages.success(request, "Recurring survey scheduled.")
+                    return redirect("surveys:list")
+                messages.success(request, f"Survey “{launched.survey.title}” created.")
+                return redirect("surveys:detail", launched.survey.pk)
         return render(
             request, "surveys/create.html", {"form": form, "bank": QUESTION_BANK}, status=400
         )

@@ -114,3 +114,51 @@ def test_no_visible_subtraction_reveals_a_group_below_k(counts):
 def test_threshold_never_below_three(bad):
     with pytest.raises(ValueError):
         scoring.threshold_validate(bad)
+
+
+# Statement 1: marketing 4, 5, 3; sales 2, 3, 1. Statement 2: marketing 2, 2, 3; sales 3, 3, 3.
+HAND_MADE_COUNTS = {
+    1: {"marketing": {4: 1, 5: 1, 3: 1}, "sales": {2: 1, 3: 1, 1: 1}},
+    2: {"marketing": {2: 2, 3: 1}, "sales": {3: 3}},
+}
+
+
+def test_alignment_figures_score_and_gaps_from_grouped_counts():
+    figures = scoring.alignment_figures(
+        HAND_MADE_COUNTS, statement_ids=[1, 2], teams=["marketing", "sales"], threshold=3
+    )
+    assert figures.team_counts == {"marketing": 3, "sales": 3}
+    assert figures.statements[1].gap == 2.0
+    assert figures.statements[2].gap == pytest.approx(2 / 3)
+    assert figures.mean_gap == pytest.approx(4 / 3)
+    assert figures.score == pytest.approx(45.8333333 * (1 - (4 / 3) / 4))
+    assert figures.answers_mean == pytest.approx(34 / 12)  # (18 + 16) / 12 answers
+    assert figures.statements[1].overall["distribution"] == {
+        "1": 1,
+        "2": 1,
+        "3": 2,
+        "4": 1,
+        "5": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("marketing", "sales", "threshold", "hidden_teams", "has_gap"),
+    [
+        (3, 3, 3, set(), True),
+        (6, 1, 5, {"marketing", "sales"}, False),  # 7 − 6 would give the sales answer away
+        (5, 5, 5, set(), True),
+        (2, 2, 3, {"marketing", "sales"}, False),  # the whole wave below k
+    ],
+)
+def test_alignment_figures_suppress_teams_and_their_gap(
+    marketing, sales, threshold, hidden_teams, has_gap
+):
+    counts = {1: {"marketing": {4: marketing}, "sales": {2: sales}}}
+    figures = scoring.alignment_figures(
+        counts, statement_ids=[1], teams=["marketing", "sales"], threshold=threshold
+    )
+    assert figures.hidden_teams == hidden_teams
+    assert (figures.statements[1].gap is not None) is has_gap
+    for team in hidden_teams:
+        assert figures.statements[1].teams[team] == scoring.hidden(threshold)
