@@ -1,7 +1,5 @@
 """Reads of the funnel app: import history, problems, rejected rows, exports, channels."""
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,6 +8,7 @@ from django.db.models import QuerySet
 from psycopg import sql
 
 from smarketing.configuration.selectors import channel_owner, channel_ownership_overrides
+from smarketing.core.csv_export import csv_lines
 
 from .importers.kinds import KINDS, ColumnType
 from .importers.mapping_files import MappingFile
@@ -50,28 +49,6 @@ def import_problem_iter(*, job: ImportJob, limit: int | None = None) -> Iterator
     return problems.iterator(chunk_size=2000)
 
 
-# Spreadsheets run a cell that starts with one of these as a formula.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    """A cell value a spreadsheet shows as text (OWASP CSV injection: prefix a quote)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
-
-
-def _csv_lines(rows: Iterator[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 def import_rejected_rows_csv(*, job: ImportJob) -> Iterator[str]:
     """The rejected rows as the file had them, with a row number and the reasons, as CSV."""
 
@@ -91,7 +68,7 @@ def import_rejected_rows_csv(*, job: ImportJob) -> Iterator[str]:
                 "; ".join(reasons.get(rejected.row_number, [])),
             ]
 
-    return _csv_lines(rows())
+    return csv_lines(rows())
 
 
 def funnel_rows_csv(*, kind: str) -> Iterator[str]:
@@ -124,7 +101,7 @@ def funnel_rows_csv(*, kind: str) -> Iterator[str]:
                 for row in batch:
                     yield [formatted(t, v) for t, v in zip(types, row, strict=True)]
 
-    return _csv_lines(rows())
+    return csv_lines(rows())
 
 
 @dataclass(frozen=True)
