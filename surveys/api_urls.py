@@ -26,6 +26,11 @@ urlpatterns = [
         name="api-survey-customers",
     ),
     path(
+        "surveys/<int:survey_id>/invitees/",
+        apis.InviteeAddApi.as_view(),
+        name="api-survey-invitees",
+    ),
+    path(
         "surveys/<int:survey_id>/results/",
         apis.SurveyResultsApi.as_view(),
         name="api-survey-results",

@@ -1,10 +1,11 @@
 """REST API of the surveys app: surveys, invitations, aggregated results and NPS figures.
 
 Results come from the same selectors as the pages, so every anonymity rule applies here too.
+Each answer is produced by the output serializer that documents it (surveys.serializers).
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +17,23 @@ from smarketing.accounts.views import site_url
 from . import selectors, services
 from .models import Recurrence, Survey, SurveyKind
 from .question_bank import QUESTION_BANK
+from .scoring import MAX_ANONYMITY_THRESHOLD, MIN_ANONYMITY_THRESHOLD
+from .serializers import (
+    SurveyAddedSerializer,
+    SurveyAlignmentResultsSerializer,
+    SurveyCustomerResultsSerializer,
+    SurveyInvitationsSerializer,
+    SurveyLaunchSerializer,
+    SurveyQuestionBankItemSerializer,
+    SurveySummarySerializer,
+    SurveyTrendWaveSerializer,
+    errors,
+)
+from .services.authoring import MAX_REMINDER_DAY
+from .services.schedules import MAX_WAVE_DAYS
+
+MAX_ID = 2**31 - 1
+RESULT_TEAMS = [*selectors.TEAMS, selectors.NO_TEAM]
 
 
 def _survey_or_404(survey_id: int) -> Survey:
@@ -25,47 +43,55 @@ def _survey_or_404(survey_id: int) -> Survey:
     return survey
 
 
-class SurveyOutputSerializer(serializers.Serializer):
-    """Built from selectors.survey_summary (days only, no invitee)."""
+def _summary(survey: Survey) -> dict:
+    return SurveySummarySerializer(selectors.survey_summary(survey)).data
 
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    title = serializers.CharField()
-    question = serializers.CharField()
-    status = serializers.CharField()
-    anonymity_threshold = serializers.IntegerField()
-    invite_teams = serializers.ListField(child=serializers.CharField())
-    reminder_days = serializers.ListField(child=serializers.IntegerField())
-    public_link_enabled = serializers.BooleanField()
-    public_id = serializers.CharField(allow_null=True)
-    recurrence = serializers.CharField(allow_null=True)
-    statements = serializers.ListField(child=serializers.DictField())
-    opens_on = serializers.DateField(allow_null=True)
-    opened_on = serializers.DateField(allow_null=True)
-    closes_on = serializers.DateField(allow_null=True)
-    closed_on = serializers.DateField(allow_null=True)
+
+def _threshold_field(**options) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=MIN_ANONYMITY_THRESHOLD, max_value=MAX_ANONYMITY_THRESHOLD, **options
+    )
+
+
+def _reminder_days_field(**options) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_REMINDER_DAY),
+        max_length=20,
+        **options,
+    )
+
+
+class _StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know (a typo must not be silently ignored)."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+        return attrs
 
 
 class QuestionBankApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
-    @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()))
+    @extend_schema(responses={200: SurveyQuestionBankItemSerializer(many=True), **errors(403)})
     def get(self, request):
-        return Response(QUESTION_BANK)
+        return Response(SurveyQuestionBankItemSerializer(QUESTION_BANK, many=True).data)
 
 
 class SurveyListApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
-    @extend_schema(responses=SurveyOutputSerializer(many=True))
+    @extend_schema(responses={200: SurveySummarySerializer(many=True), **errors(403)})
     def get(self, request):
-        return Response([selectors.survey_summary(s) for s in selectors.survey_list()])
+        summaries = [selectors.survey_summary(s) for s in selectors.survey_list()]
+        return Response(SurveySummarySerializer(summaries, many=True).data)
 
 
 class SurveyCreateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
+    class SurveyCreateInputSerializer(_StrictSerializer):
         kind = serializers.ChoiceField(choices=SurveyKind.choices)
         title = serializers.CharField(max_length=200)
         question = serializers.CharField(required=False, default="", allow_blank=True)
@@ -74,9 +100,11 @@ class SurveyCreateApi(APIView):
         invite_teams = serializers.ListField(
             child=serializers.ChoiceField(choices=Team.choices), default=list
         )
-        invite_user_ids = serializers.ListField(child=serializers.IntegerField(), default=list)
-        anonymity_threshold = serializers.IntegerField(default=5)
-        reminder_days = serializers.ListField(child=serializers.IntegerField(), default=[3, 5])
+        invite_user_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID), default=list
+        )
+        anonymity_threshold = _threshold_field(default=5)
+        reminder_days = _reminder_days_field(default=[3, 5])
         public_link_enabled = serializers.BooleanField(default=False)
         open_now = serializers.BooleanField(default=False)
         opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -84,29 +112,29 @@ class SurveyCreateApi(APIView):
         recurrence = serializers.ChoiceField(
             choices=Recurrence.choices, required=False, allow_blank=True, default=""
         )
-        wave_days = serializers.IntegerField(default=14)
+        wave_days = serializers.IntegerField(min_value=1, max_value=MAX_WAVE_DAYS, default=14)
 
-    @extend_schema(request=InputSerializer, responses={201: SurveyOutputSerializer})
+    @extend_schema(
+        request=SurveyCreateInputSerializer,
+        responses={201: SurveyLaunchSerializer, **errors(400, 403)},
+    )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.SurveyCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        common = {
-            "created_by": request.user,
-            "kind": values["kind"],
-            "title": values["title"],
-            "question": values["question"],
-            "statements": services.statements_from(
+        launched = services.survey_launch(
+            created_by=request.user,
+            kind=values["kind"],
+            title=values["title"],
+            question=values["question"],
+            statements=services.statements_from(
                 bank_keys=values["bank_statements"], custom_statements=values["custom_statements"]
             ),
-            "invite_teams": values["invite_teams"],
-            "invite_user_ids": values["invite_user_ids"],
-            "anonymity_threshold": values["anonymity_threshold"],
-            "reminder_days": values["reminder_days"],
-            "site_url": site_url(request),
-        }
-        launched = services.survey_launch(
-            **common,
+            invite_teams=values["invite_teams"],
+            invite_user_ids=values["invite_user_ids"],
+            anonymity_threshold=values["anonymity_threshold"],
+            reminder_days=values["reminder_days"],
+            site_url=site_url(request),
             open_now=values["open_now"],
             opens_at=values["opens_at"],
             closes_at=values["closes_at"],
@@ -114,107 +142,172 @@ class SurveyCreateApi(APIView):
             wave_days=values["wave_days"],
             public_link_enabled=values["public_link_enabled"],
         )
-        if launched.survey is None:
-            body = {"schedule": launched.schedule.pk if launched.schedule else None}
-        else:
-            body = selectors.survey_summary(launched.survey)
-        return Response(body, status=status.HTTP_201_CREATED)
+        schedule = launched.schedule
+        body = {
+            "survey": selectors.survey_summary(launched.survey) if launched.survey else None,
+            "schedule": None
+            if schedule is None
+            else {
+                "id": schedule.pk,
+                "recurrence": schedule.recurrence,
+                "wave_days": schedule.wave_days,
+                "next_run_on": schedule.next_run_at.date(),
+            },
+        }
+        return Response(SurveyLaunchSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class SurveyDetailApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
-    @extend_schema(responses=SurveyOutputSerializer)
+    @extend_schema(responses={200: SurveySummarySerializer, **errors(403, 404)})
     def get(self, request, survey_id: int):
-        return Response(selectors.survey_summary(_survey_or_404(survey_id)))
+        return Response(_summary(_survey_or_404(survey_id)))
 
 
 class SurveyUpdateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
-        title = serializers.CharField(required=False)
-        anonymity_threshold = serializers.IntegerField(required=False)
-        reminder_days = serializers.ListField(child=serializers.IntegerField(), required=False)
+    class SurveyUpdateInputSerializer(_StrictSerializer):
+        title = serializers.CharField(required=False, max_length=200)
+        anonymity_threshold = _threshold_field(required=False)
+        reminder_days = _reminder_days_field(required=False)
         closes_at = serializers.DateTimeField(required=False)
         public_link_enabled = serializers.BooleanField(required=False)
 
-    @extend_schema(request=InputSerializer, responses=SurveyOutputSerializer)
+        def validate(self, attrs):
+            attrs = super().validate(attrs)
+            if not attrs:
+                raise serializers.ValidationError(
+                    f"Nothing to change: send one of {', '.join(self.fields)}."
+                )
+            return attrs
+
+    @extend_schema(
+        request=SurveyUpdateInputSerializer,
+        responses={200: SurveySummarySerializer, **errors(400, 403, 404)},
+    )
     def patch(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
-        data = self.InputSerializer(data=request.data)
+        data = self.SurveyUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         survey = services.survey_update(
             survey=survey, changed_by=request.user, **data.validated_data
         )
-        return Response(selectors.survey_summary(survey))
+        return Response(_summary(survey))
 
 
 class SurveyOpenApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=None, responses=SurveyOutputSerializer)
+    @extend_schema(request=None, responses={200: SurveySummarySerializer, **errors(400, 403, 404)})
     def post(self, request, survey_id: int):
         survey = services.survey_open(survey=_survey_or_404(survey_id), opened_by=request.user)
-        return Response(selectors.survey_summary(survey))
+        return Response(_summary(survey))
 
 
 class SurveyCloseApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=None, responses=SurveyOutputSerializer)
+    @extend_schema(request=None, responses={200: SurveySummarySerializer, **errors(403, 404)})
     def post(self, request, survey_id: int):
         survey = services.survey_close(survey=_survey_or_404(survey_id), closed_by=request.user)
-        return Response(selectors.survey_summary(survey))
+        return Response(_summary(survey))
 
 
 class InvitationListApi(APIView):
-    """Participation counts; the people themselves only for customer surveys."""
+    """Participation counts; the people themselves only for customer surveys, and never
+    whether one of them has answered."""
 
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses={200: SurveyInvitationsSerializer, **errors(403, 404)})
     def get(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
-        return Response(
-            {
-                "participation": selectors.participation(survey),
-                "customers": selectors.customer_invitee_list(survey),
-            }
-        )
+        body = {
+            "participation": selectors.participation(survey),
+            "customers": selectors.customer_invitee_list(survey),
+        }
+        return Response(SurveyInvitationsSerializer(body).data)
 
 
 class CustomerAddApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
-        class CustomerSerializer(serializers.Serializer):
-            email = serializers.CharField()
+    class SurveyCustomersInputSerializer(_StrictSerializer):
+        class SurveyCustomerInputSerializer(serializers.Serializer):
+            email = serializers.CharField(max_length=254)
             lead_id = serializers.CharField(required=False, allow_blank=True, default="")
 
-        customers = CustomerSerializer(many=True)
+        customers: serializers.ListSerializer = serializers.ListSerializer(
+            child=SurveyCustomerInputSerializer(), max_length=services.MAX_CUSTOMERS_PER_UPLOAD
+        )
 
-    @extend_schema(request=InputSerializer, responses={201: serializers.DictField()})
+    @extend_schema(
+        request=SurveyCustomersInputSerializer,
+        responses={201: SurveyAddedSerializer, **errors(400, 403, 404)},
+    )
     def post(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
-        data = self.InputSerializer(data=request.data)
+        data = self.SurveyCustomersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         added = services.survey_customers_add(
             survey=survey, added_by=request.user, customers=data.validated_data["customers"]
         )
-        return Response({"added": added}, status=status.HTTP_201_CREATED)
+        return Response(SurveyAddedSerializer({"added": added}).data, status=201)
+
+
+class InviteeAddApi(APIView):
+    """Invite people to an open pulse, e.g. members who joined after it opened."""
+
+    permission_classes = [IsWorkspaceAdmin]
+
+    class SurveyInviteesInputSerializer(_StrictSerializer):
+        user_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+            min_length=1,
+            max_length=1000,
+        )
+
+    @extend_schema(
+        request=SurveyInviteesInputSerializer,
+        responses={201: SurveyAddedSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request, survey_id: int):
+        survey = _survey_or_404(survey_id)
+        data = self.SurveyInviteesInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = services.survey_invitees_add(
+            survey=survey, added_by=request.user, user_ids=data.validated_data["user_ids"]
+        )
+        return Response(SurveyAddedSerializer({"added": added}).data, status=201)
 
 
 class SurveyResultsApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
+    class SurveyResultsQuerySerializer(serializers.Serializer):
+        team = serializers.ChoiceField(choices=RESULT_TEAMS, required=False)
+
     @extend_schema(
-        parameters=[OpenApiParameter("team", str, enum=[*Team.values, "other"], required=False)],
-        responses=serializers.DictField(),
+        parameters=[OpenApiParameter("team", str, enum=RESULT_TEAMS, required=False)],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="SurveyResults",
+                serializers=[SurveyAlignmentResultsSerializer, SurveyCustomerResultsSerializer],
+                resource_type_field_name=None,
+            ),
+            **errors(400, 403, 404),
+        },
     )
     def get(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
-        return Response(selectors.survey_results(survey, team=request.query_params.get("team")))
+        query = self.SurveyResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        results = selectors.survey_results(survey, team=query.validated_data.get("team"))
+        if survey.is_customer_survey:
+            return Response(SurveyCustomerResultsSerializer(results).data)
+        return Response(SurveyAlignmentResultsSerializer(results).data)
 
 
 class NpsApi(APIView):
@@ -222,17 +315,17 @@ class NpsApi(APIView):
 
     permission_classes = [IsWorkspaceMember]
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses={200: SurveyCustomerResultsSerializer, **errors(403, 404)})
     def get(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
         if survey.kind != SurveyKind.NPS:
             raise Http404
-        return Response(selectors.customer_results(survey))
+        return Response(SurveyCustomerResultsSerializer(selectors.customer_results(survey)).data)
 
 
 class AlignmentTrendApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
-    @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()))
+    @extend_schema(responses={200: SurveyTrendWaveSerializer(many=True), **errors(403)})
     def get(self, request):
-        return Response(selectors.alignment_trend())
+        return Response(SurveyTrendWaveSerializer(selectors.alignment_trend(), many=True).data)

@@ -19,6 +19,7 @@ from smarketing.funnel.models import Lead
 from . import services
 from .models import Answer, Invitee, Recurrence, Response, Survey, SurveySchedule, SurveyStatus
 from .question_bank import QUESTION_BANK
+from .services.releasing import release_store
 
 # Leadership includes the demo admin: five others answer, so no team falls below k = 5.
 TEAM_SIZES = {Team.MARKETING: 9, Team.SALES: 9, Team.LEADERSHIP: 6}
@@ -212,6 +213,12 @@ def _alignment_waves(rng: random.Random, admin: User, today: date) -> None:
                 day = opened.date() + timedelta(days=rng.randint(0, 6))
                 _answers_store(rng, survey, statements, index, member, min(day, today))
                 Invitee.objects.filter(survey=survey, user=member).update(responded=True)
+        if not is_current:  # released when the wave closed, as survey_close does
+            release_store(
+                survey=survey,
+                responses=Response.objects.filter(survey=survey),
+                released_on=(opened + timedelta(days=14)).date(),
+            )
 
 
 def _nps_score(rng: random.Random, mood: tuple[float, float], lift: float) -> int:
@@ -271,6 +278,16 @@ def _nps_year(rng: random.Random, admin: User, today: date) -> None:
     rng.shuffle(responses)
     Response.objects.bulk_create(responses)
     Invitee.objects.bulk_create(invitees, ignore_conflicts=True)
+    # Released as they would have been: each time k answers were waiting.
+    arrived = sorted(responses, key=lambda response: response.submitted_on)
+    k = survey.anonymity_threshold
+    for start in range(0, len(arrived) - k + 1, k):
+        batch = arrived[start : start + k]
+        release_store(
+            survey=survey,
+            responses=Response.objects.filter(pk__in=[r.pk for r in batch]),
+            released_on=batch[-1].submitted_on,
+        )
 
 
 def survey_demo_seed(*, today: date | None = None, seed: int = 7) -> bool:

@@ -1,10 +1,14 @@
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from smarketing.accounts.models import Team, User
 
 from .models import DEFAULT_ANONYMITY_THRESHOLD, Recurrence, SurveyKind
 from .question_bank import QUESTION_BANK
-from .scoring import MIN_ANONYMITY_THRESHOLD
+from .scoring import MAX_ANONYMITY_THRESHOLD, MIN_ANONYMITY_THRESHOLD
+from .services.authoring import reminder_days_clean
 
 
 class SurveyCreateForm(forms.Form):
@@ -34,7 +38,9 @@ class SurveyCreateForm(forms.Form):
         required=False, queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
     anonymity_threshold = forms.IntegerField(
-        min_value=MIN_ANONYMITY_THRESHOLD, initial=DEFAULT_ANONYMITY_THRESHOLD
+        min_value=MIN_ANONYMITY_THRESHOLD,
+        max_value=MAX_ANONYMITY_THRESHOLD,
+        initial=DEFAULT_ANONYMITY_THRESHOLD,
     )
     reminder_days = forms.CharField(
         required=False, initial="3,5", help_text="Days after opening, comma-separated."
@@ -59,17 +65,27 @@ class SurveyCreateForm(forms.Form):
         people.queryset = User.objects.filter(is_active=True).order_by("email")
 
     def clean_reminder_days(self) -> list[int]:
-        raw = self.cleaned_data["reminder_days"] or ""
-        try:
-            return [int(part) for part in raw.replace(" ", "").split(",") if part]
-        except ValueError as error:
-            raise forms.ValidationError("Write whole numbers separated by commas.") from error
+        return reminder_days_parse(self.cleaned_data["reminder_days"] or "")
 
     def clean(self):
         cleaned = super().clean() or {}
         if cleaned.get("start") == "later" and not cleaned.get("opens_at"):
             self.add_error("opens_at", "Choose when the survey opens.")
         return cleaned
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def reminder_days_parse(text: str) -> list[int]:
+    """ "3, 5" → [3, 5]: whole numbers (ASCII digits) separated by commas, each a valid day."""
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    if any(not _WHOLE_NUMBER.fullmatch(part) for part in parts):
+        raise forms.ValidationError("Write whole numbers separated by commas.")
+    try:
+        return reminder_days_clean(int(part) for part in parts)
+    except ValidationError as error:
+        raise forms.ValidationError(error.messages) from error
 
 
 MAX_CUSTOMER_FILE_BYTES = 2 * 1024 * 1024
@@ -115,4 +131,6 @@ class CustomerUploadForm(forms.Form):
 
 
 class ThresholdForm(forms.Form):
-    anonymity_threshold = forms.IntegerField(min_value=MIN_ANONYMITY_THRESHOLD)
+    anonymity_threshold = forms.IntegerField(
+        min_value=MIN_ANONYMITY_THRESHOLD, max_value=MAX_ANONYMITY_THRESHOLD
+    )

@@ -168,6 +168,31 @@ class Invitee(models.Model):
         return f"{self.email} → {self.survey}"
 
 
+class ResultRelease(models.Model):
+    """A step in which a survey's pending answers joined its results.
+
+    Results are read from released answers only, so they change in steps that cannot isolate
+    one answer: an alignment wave releases once, when it closes; a customer survey whenever at
+    least `anonymity_threshold` answers are pending (and what is left when it closes, if that is
+    at least the threshold too). See docs/surveys.md, "Releases".
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveIntegerField()
+    # The UTC day: release months never move when the workspace changes its time zone.
+    released_on = models.DateField()
+    responses_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["survey", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="release_survey_number_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.number} of {self.survey}"
+
+
 class Response(models.Model):
     """One answered survey. Random id; the day only; no person, token, IP or user agent."""
 
@@ -179,6 +204,22 @@ class Response(models.Model):
     # Customer surveys only: the lead a personal link was sent for (NPS by source).
     lead_id = models.TextField(blank=True, default="")
     submitted_on = models.DateField()
+    # Null while pending: no result shows the answer until its release.
+    release = models.ForeignKey(
+        ResultRelease,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+    )
+    # Customer surveys: the lead's source, campaign and owner frozen when the answer is released
+    # ("(no lead)" without one), so a later import cannot move a released answer between groups.
+    source_group = models.TextField(blank=True, default="")
+    campaign_group = models.TextField(blank=True, default="")
+    owner_group = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "release"], name="response_survey_release_idx")]
 
     def __str__(self) -> str:
         return f"Response to {self.survey}"
@@ -203,3 +244,8 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value}"
+
+
+# Groups of a customer answer's lead (NPS by source, campaign, owner).
+NO_LEAD_GROUP = "(no lead)"  # a public answer, or a lead id no imported lead has
+NO_VALUE_GROUP = "(none)"  # the lead has no campaign (or owner)

@@ -1,27 +1,38 @@
 """Reads of the surveys app. Every figure leaves here already suppressed below the threshold.
 
-Results are aggregated in PostgreSQL (counts per statement, team and value), then scored and
-suppressed by the pure functions of surveys.scoring. No output carries a response id, a
-respondent or a time finer than the survey's own open and close days.
+Results cover released answers only (`surveys.services.releasing`), counted in PostgreSQL in
+one grouped query, then scored and suppressed by the pure functions of `surveys.scoring`. No
+output carries a response id, a respondent, who has answered, or a time finer than a day.
 """
 
 from collections import defaultdict
+from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from smarketing.accounts.models import Team, User
-from smarketing.funnel.models import Lead
+from smarketing.configuration.selectors import workspace_time_zone
 
 from . import scoring, tokens
-from .models import Answer, Invitee, Response, Statement, Survey, SurveyKind, SurveyStatus
+from .models import (
+    NO_LEAD_GROUP,
+    NO_VALUE_GROUP,
+    Answer,
+    Invitee,
+    Response,
+    Statement,
+    Survey,
+    SurveyKind,
+    SurveyStatus,
+)
+from .services.releasing import utc_today
 
 TEAMS = [Team.MARKETING.value, Team.SALES.value, Team.LEADERSHIP.value]
 NO_TEAM = "other"
-NO_LEAD = "(no lead)"
-NO_VALUE = "(none)"
+NO_LEAD = NO_LEAD_GROUP
+NO_VALUE = NO_VALUE_GROUP
 
 
 hidden_note = scoring.hidden_note
@@ -65,34 +76,58 @@ def survey_summary(survey: Survey) -> dict[str, Any]:
 
 
 def participation(survey: Survey) -> dict[str, Any]:
-    """Invited, reached and answered counts; the answered count is hidden below the threshold."""
-    invitees = Invitee.objects.filter(survey=survey)
-    invited = invitees.count()
-    responded = invitees.filter(responded=True).count()
-    if survey.is_customer_survey:
-        responses = Response.objects.filter(survey=survey).count()
-    else:
-        responses = responded
-    hidden = scoring.is_hidden(responses, survey.anonymity_threshold)
+    """Who was invited and how many answered, by personal link and by the public link.
+
+    Participation is personal-link answers over invitations: answers through a public link
+    have no invitation, so they are counted on their own and never inflate the rate. Every
+    count of answers is hidden while the survey has fewer than k; nothing says who answered.
+    """
+    answers = Response.objects.filter(survey=survey).aggregate(
+        total=Count("pk"), released=Count("pk", filter=Q(release__isnull=False))
+    )
+    invitees = Invitee.objects.filter(survey=survey).aggregate(
+        invited=Count("pk"),
+        sent=Count("pk", filter=Q(invitation_sent_on__isnull=False)),
+        answered=Count("pk", filter=Q(responded=True)),
+    )
+    total, answered, invited = answers["total"], invitees["answered"], invitees["invited"]
+    hidden = scoring.is_hidden(total, survey.anonymity_threshold)
     return {
         "invited": invited,
-        "invitations_sent": invitees.exclude(invitation_sent_on=None).count(),
-        "responses": None if hidden else responses,
-        "participation_rate": None if hidden or not invited else round(responded / invited, 6),
+        "invitations_sent": invitees["sent"],
+        "answered": None if hidden else answered,
+        "participation_rate": None if hidden or not invited else round(answered / invited, 6),
+        "public_answers": None if hidden else max(total - answered, 0),
+        "responses": None if hidden else total,
+        "in_results": None if hidden else answers["released"],
         "hidden": hidden,
-        "note": hidden_note(survey.anonymity_threshold) if hidden else "",
+        "note": scoring.hidden_note(survey.anonymity_threshold) if hidden else "",
+    }
+
+
+def release_status(survey: Survey) -> dict[str, Any]:
+    """How the survey's results grow: the rule, the last release, and how many answers wait."""
+    releases = survey.releases.aggregate(count=Count("pk"), last=Max("released_on"))
+    pending = Response.objects.filter(survey=survey, release=None).count()
+    return {
+        "rule": "at_close" if survey.kind == SurveyKind.ALIGNMENT else "batches",
+        "batch_size": survey.anonymity_threshold,
+        "releases": releases["count"],
+        "last_released_on": releases["last"].isoformat() if releases["last"] else None,
+        "pending": pending,
     }
 
 
 def customer_invitee_list(survey: Survey) -> list[dict[str, Any]]:
-    """Invitation tracking of a customer survey (alignment invitees are never listed)."""
+    """Invitations of a customer survey: who was invited, never whether they answered
+    (alignment invitees are never listed). Reminders use the server's own tracking."""
     if not survey.is_customer_survey:
         return []
     return [
-        {"email": email, "lead_id": lead_id, "invited": sent is not None, "answered": answered}
-        for email, lead_id, sent, answered in Invitee.objects.filter(survey=survey)
+        {"email": email, "lead_id": lead_id, "invited": sent is not None}
+        for email, lead_id, sent in Invitee.objects.filter(survey=survey)
         .order_by("email")
-        .values_list("email", "lead_id", "invitation_sent_on", "responded")
+        .values_list("email", "lead_id", "invitation_sent_on")
     ]
 
 
@@ -107,7 +142,7 @@ def _alignment_counts(
     """One query for any number of waves: answers counted per wave, statement, team and value."""
     counts: dict[int, dict[int, dict[str, dict[int, int]]]] = {}
     for survey_id, statement_id, team, value, n in (
-        Answer.objects.filter(response__survey_id__in=survey_ids)
+        Answer.objects.filter(response__survey_id__in=survey_ids, response__release__isnull=False)
         .values_list("response__survey_id", "statement_id", "response__team", "value")
         .annotate(n=Count("id"))
         .order_by()
@@ -151,7 +186,7 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
     if not figures.overall_hidden:
         # Alphabetical: the order says nothing about who answered when.
         for statement_id, comment in (
-            Answer.objects.filter(response__survey=survey)
+            Answer.objects.filter(response__survey=survey, response__release__isnull=False)
             .exclude(comment="")
             .order_by("statement_id", "comment")
             .values_list("statement_id", "comment")
@@ -182,6 +217,7 @@ def alignment_results(survey: Survey, *, team: str | None = None) -> dict[str, A
         "survey": survey_summary(survey),
         "threshold": k,
         "participation": participation(survey),
+        "release": release_status(survey),
         "groups": {
             "overall": scoring.hidden(k)
             if figures.overall_hidden
@@ -243,112 +279,57 @@ def alignment_trend() -> list[dict[str, Any]]:
     return trend
 
 
-def _metric(survey: Survey, counts: dict[int, int]) -> dict[str, Any]:
-    scores = scoring.counts_expand(counts)
-    if survey.kind == SurveyKind.NPS:
-        shares = scoring.nps_shares(scores)
-        return {
-            "responses": len(scores),
-            "nps": scoring.round_or_none(scoring.nps(scores), 2),
-            **{key: scoring.round_or_none(value, 6) for key, value in shares.items()},
-        }
-    return {
-        "responses": len(scores),
-        "csat": scoring.round_or_none(scoring.csat(scores), 6),
-        "mean": scoring.round_or_none(scoring.counts_mean(counts), 2),
-    }
-
-
-def _breakdown(survey: Survey, counts: dict[str, dict[int, int]]) -> list[dict[str, Any]]:
-    """One row per group of a partition of the responses, suppressed with its complement."""
-    k = survey.anonymity_threshold
-    hidden = scoring.hidden_groups({g: sum(c.values()) for g, c in counts.items()}, k)
+def _customer_counts(survey: Survey) -> list[scoring.CustomerCount]:
+    """One query: released answers counted per release month, score and frozen lead groups."""
+    rows = (
+        Response.objects.filter(survey=survey, release__isnull=False)
+        .values_list(
+            "release__released_on", "score", "source_group", "campaign_group", "owner_group"
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     return [
-        {"group": group, **scoring.hidden(k)}
-        if group in hidden
-        else {"group": group, "hidden": False, **_metric(survey, counts[group])}
-        for group in sorted(counts)
+        scoring.CustomerCount(
+            month=day.strftime("%Y-%m"),
+            score=score,
+            source=source or NO_LEAD,
+            campaign=campaign or NO_LEAD,
+            owner=owner or NO_LEAD,
+            n=n,
+        )
+        for day, score, source, campaign, owner, n in rows
     ]
 
 
 def customer_results(survey: Survey) -> dict[str, Any]:
-    """NPS (with promoter/passive/detractor shares) or CSAT, distribution, trend by month,
-    comments, and the same measure by lead source, campaign and owner; suppressed below k."""
-    k = survey.anonymity_threshold
-    responses = Response.objects.filter(survey=survey)
-    counts: dict[int, int] = dict(
-        responses.values_list("score").annotate(n=Count("id")).order_by()  # type: ignore[arg-type]
+    """NPS (with promoter/passive/detractor shares) or CSAT, distribution, trend by release
+    month, comments, and the same measure by lead source, campaign and owner; suppressed."""
+    measure = "nps" if survey.kind == SurveyKind.NPS else "csat"
+    figures = scoring.customer_figures(
+        _customer_counts(survey),
+        measure=measure,
+        scale=survey.scale,
+        threshold=survey.anonymity_threshold,
+        open_month=None if survey.status == SurveyStatus.CLOSED else utc_today().strftime("%Y-%m"),
     )
-    total = sum(counts.values())
-    hidden = scoring.is_hidden(total, k)
-    low, high = survey.scale
-    result: dict[str, Any] = {
-        "survey": survey_summary(survey),
-        "threshold": k,
-        "participation": participation(survey),
-        "measure": "nps" if survey.kind == SurveyKind.NPS else "csat",
-    }
-    if hidden:
-        return result | {
-            "overall": scoring.hidden(k),
-            "distribution": None,
-            "trend": [],
-            "by_source": [],
-            "by_campaign": [],
-            "by_owner": [],
-            "comments": None,
-        }
-
-    by_month: dict[str, dict[int, int]] = defaultdict(dict)
-    for month, score, n in (
-        responses.annotate(month=TruncMonth("submitted_on"))
-        .values_list("month", "score")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_month[month.strftime("%Y-%m")][score] = n
-
-    lead = Lead.objects.filter(lead_id=OuterRef("lead_id"))
-    linked = responses.annotate(
-        lead_source=Subquery(lead.values("source")[:1]),
-        lead_campaign=Subquery(lead.values("campaign")[:1]),
-        lead_owner=Subquery(lead.values("owner")[:1]),
-    )
-    breakdowns: dict[str, dict[str, dict[int, int]]] = {}
-    for name, field in (
-        ("source", "lead_source"),
-        ("campaign", "lead_campaign"),
-        ("owner", "lead_owner"),
-    ):
-        groups: dict[str, dict[int, int]] = defaultdict(dict)
-        for value, score, n in (
-            linked.values_list(field, "score").annotate(n=Count("id")).order_by()
-        ):
-            # Every response is in exactly one group, so hidden groups cannot be recovered by
-            # subtracting the visible ones from the overall figure.
-            group = NO_LEAD if value is None else (value or NO_VALUE)
-            groups[group][score] = groups[group].get(score, 0) + n
-        breakdowns[name] = groups
-
-    return result | {
-        "overall": {"hidden": False, **_metric(survey, counts)},
-        "distribution": {
-            str(v): n
-            for v, n in scoring.distribution(scoring.counts_expand(counts), low, high).items()
-        },
-        "trend": [
-            {"month": row["group"], **{key: value for key, value in row.items() if key != "group"}}
-            for row in _breakdown(survey, by_month)
-        ],
-        "by_source": _breakdown(survey, breakdowns["source"]),
-        "by_campaign": _breakdown(survey, breakdowns["campaign"]),
-        "by_owner": _breakdown(survey, breakdowns["owner"]),
-        "comments": [
+    comments = None
+    if not figures["overall"]["hidden"]:
+        comments = [
             {"score": score, "comment": comment}
-            for score, comment in responses.exclude(comment="")
+            for score, comment in Response.objects.filter(survey=survey, release__isnull=False)
+            .exclude(comment="")
             .order_by("-score", "comment")
             .values_list("score", "comment")
-        ],
+        ]
+    return {
+        "survey": survey_summary(survey),
+        "threshold": survey.anonymity_threshold,
+        "participation": participation(survey),
+        "release": release_status(survey),
+        "measure": measure,
+        **figures,
+        "comments": comments,
     }
 
 
@@ -356,6 +337,98 @@ def survey_results(survey: Survey, *, team: str | None = None) -> dict[str, Any]
     if survey.is_customer_survey:
         return customer_results(survey)
     return alignment_results(survey, team=team)
+
+
+def alignment_quarter_summary(
+    *, start: date | datetime, end: date | datetime, gaps: int = 3
+) -> dict[str, Any]:
+    """What the alignment cockpit shows for the quarter [start, end), already suppressed.
+
+    - `wave`: the quarter's latest closed alignment wave, the one that closed last within
+      [start, end) ({"id", "title", "closed_on"}), or None;
+    - `mean_score`: its mean over every answer, 1–5 (SPEC 5: the survey component is
+      (mean − 1) ÷ 4 × 100), None when the wave is hidden below its threshold;
+    - `mean_perception_gap`: the mean gap over its statements where both teams pass the
+      threshold (SPEC 5: perception agreement = 100 − 25 × it), None without any;
+    - `largest_gaps`: up to `gaps` statements, largest gap first: {"statement_id", "text",
+      "marketing_mean", "sales_mean", "perception_gap"}; suppressed ones left out;
+    - `nps` and `nps_responses`: the NPS of the customer answers of NPS surveys released in
+      the quarter, None (and 0 answers shown) when there are none or fewer than the largest
+      threshold among those surveys.
+
+    Figures are unrounded (the cockpit rounds at output). `start` and `end` may be dates or
+    datetimes (taken as days in the workspace's time zone); answers count by the day they
+    were released into results, so the figure changes only by whole releases.
+    """
+    first, last = _day(start), _day(end)
+    wave = (
+        Survey.objects.filter(
+            kind=SurveyKind.ALIGNMENT,
+            status=SurveyStatus.CLOSED,
+            closed_at__gte=_midnight(first),
+            closed_at__lt=_midnight(last),
+        )
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
+    summary: dict[str, Any] = {
+        "wave": None,
+        "mean_score": None,
+        "mean_perception_gap": None,
+        "largest_gaps": [],
+    }
+    if wave is not None and wave.closed_at is not None:
+        texts = dict(Statement.objects.filter(survey=wave).values_list("pk", "text"))
+        figures = _figures(wave, _alignment_counts([wave.pk]).get(wave.pk, {}), list(texts))
+        summary = {
+            "wave": {
+                "id": wave.pk,
+                "title": wave.title,
+                "closed_on": _day(wave.closed_at).isoformat(),
+            },
+            "mean_score": figures.answers_mean,
+            "mean_perception_gap": figures.mean_gap,
+            "largest_gaps": scoring.largest_gaps(figures, texts, gaps),
+        }
+    counts: dict[int, int] = {}
+    threshold = 0
+    for score, survey_threshold, n in (
+        Response.objects.filter(
+            survey__kind=SurveyKind.NPS,
+            release__released_on__gte=first,
+            release__released_on__lt=last,
+        )
+        .values_list("score", "survey__anonymity_threshold")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[score] = counts.get(score, 0) + n
+        threshold = max(threshold, survey_threshold)
+    nps = scoring.nps_of_counts(counts, max(threshold, scoring.MIN_ANONYMITY_THRESHOLD))
+    return summary | {"nps": nps, "nps_responses": 0 if nps is None else sum(counts.values())}
+
+
+def _day(moment: date | datetime) -> date:
+    if isinstance(moment, datetime):
+        return moment.astimezone(workspace_time_zone()).date()
+    return moment
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=workspace_time_zone())
+
+
+def uninvited_people(survey: Survey) -> list[User]:
+    """Active people with an email not invited to an open pulse (e.g. who joined since)."""
+    if survey.kind != SurveyKind.ALIGNMENT or survey.status != SurveyStatus.OPEN:
+        return []
+    invited = Invitee.objects.filter(survey=survey).values("email")
+    return list(
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(email__in=invited)
+        .order_by("email")
+    )
 
 
 def pending_invitation_link(survey: Survey, user: User) -> str | None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/close/", views.SurveyCloseView.as_view(), name="close"),
     path("<int:pk>/threshold/", views.SurveyThresholdView.as_view(), name="threshold"),
     path("<int:pk>/customers/", views.SurveyCustomersView.as_view(), name="customers"),
+    path("<int:pk>/invitees/", views.SurveyInviteesView.as_view(), name="invitees"),
     path("<int:pk>/results.csv", views.SurveyResultsCsvView.as_view(), name="results_csv"),
     # No account needed: personal links and public links.
     path("r/<str:token>/", views.AnswerView.as_view(), name="answer"),

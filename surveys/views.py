@@ -1,6 +1,5 @@
 """Survey pages: list, create, results for members; answer pages that need no account."""
 
-import csv
 import hashlib
 import hmac
 import time
@@ -17,6 +16,7 @@ from django_ratelimit.core import is_ratelimited
 from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.accounts.views import site_url
+from smarketing.core.csv_export import CsvWriter
 
 from . import exports, selectors, services
 from .forms import CustomerUploadForm, SurveyCreateForm, ThresholdForm
@@ -73,10 +73,14 @@ def _rate_limited(request, survey: Survey) -> bool:
     return per_ip or per_survey
 
 
-def _link_state(request, state: str, survey: Survey | None = None):
+def _link_state(request, state: str, survey: Survey | None = None, *, public: bool = False):
+    """The page of a link that cannot be answered; `public`: the survey's shared link."""
     status = {"not_found": 404, "rate_limited": 429}.get(state, 410)
     return render(
-        request, "surveys/link_state.html", {"state": state, "survey": survey}, status=status
+        request,
+        "surveys/link_state.html",
+        {"state": state, "survey": survey, "public": public},
+        status=status,
     )
 
 
@@ -198,13 +202,13 @@ class PublicAnswerView(View):
         if survey.status != SurveyStatus.OPEN:
             return _link_state(request, "closed", survey)
         if request.get_signed_cookie(_answered_cookie(survey), default=None):
-            return _link_state(request, "used", survey)
+            return _link_state(request, "used", survey, public=True)
         return _answer_page(request, survey)
 
     def post(self, request, public_id: str):
         survey = self._survey(public_id)
         if request.get_signed_cookie(_answered_cookie(survey), default=None):
-            return _link_state(request, "used", survey)
+            return _link_state(request, "used", survey, public=True)
         failed = _guarded_submit(
             request,
             survey,
@@ -322,23 +326,17 @@ def _trend_bar(measure: str, row: dict) -> None:
         row["bar"] = {"width": 100 * row["csat"], "negative": False}
 
 
-def _breakdown_view(results: dict, key: str) -> dict:
-    """Visible groups best first ("no lead" last), and the hidden ones folded into one line."""
+def _breakdown_rows(results: dict, key: str) -> list[dict]:
+    """The groups a breakdown shows, best first ("no lead" last); hidden ones are not listed."""
     measure = results["measure"]
-    rows = results.get(key) or []
-    visible = [row for row in rows if not row["hidden"]]
-    visible.sort(
+    return sorted(
+        results.get(key) or [],
         key=lambda row: (
             row["group"] in (selectors.NO_LEAD, selectors.NO_VALUE),
             -(row[measure] or 0),
             row["group"],
-        )
+        ),
     )
-    return {
-        "visible": visible,
-        "hidden": [row["group"] for row in rows if row["hidden"]],
-        "note": selectors.hidden_note(results["threshold"]),
-    }
 
 
 class SurveyDetailView(RoleRequiredMixin, View):
@@ -349,6 +347,8 @@ class SurveyDetailView(RoleRequiredMixin, View):
         if survey is None:
             raise Http404
         team = request.GET.get("team") or None
+        if team not in (None, *selectors.TEAMS, selectors.NO_TEAM):
+            team = None  # an unknown team shows every team
         results = selectors.survey_results(survey, team=team)
         is_admin = request.user.is_workspace_admin
         customer_views = {}
@@ -358,7 +358,7 @@ class SurveyDetailView(RoleRequiredMixin, View):
             customer_views = {
                 "distribution_bars": _distribution_bars(survey, results.get("distribution")),
                 "breakdowns": [
-                    (title, _breakdown_view(results, key))
+                    (title, _breakdown_rows(results, key))
                     for title, key in (
                         ("By lead source", "by_source"),
                         ("By campaign", "by_campaign"),
@@ -382,6 +382,7 @@ class SurveyDetailView(RoleRequiredMixin, View):
                 ),
                 "public_url": site_url(request) + f"/surveys/p/{survey.public_id}/",
                 "my_answer_token": selectors.pending_invitation_link(survey, request.user),
+                "uninvited": selectors.uninvited_people(survey) if is_admin else [],
                 **customer_views,
             },
         )
@@ -414,6 +415,19 @@ class SurveyCloseView(_SurveyActionView):
     def act(self, request, survey):
         services.survey_close(survey=survey, closed_by=request.user)
         return "Survey closed."
+
+
+class SurveyInviteesView(_SurveyActionView):
+    """Invite people to an open pulse, e.g. members who joined after it opened."""
+
+    def act(self, request, survey):
+        user_ids = [int(pk) for pk in request.POST.getlist("user_ids") if pk.isdigit()]
+        added = services.survey_invitees_add(
+            survey=survey, added_by=request.user, user_ids=user_ids
+        )
+        return (
+            f"{added} {'person' if added == 1 else 'people'} invited; their links are on their way."
+        )
 
 
 class SurveyThresholdView(_SurveyActionView):
@@ -456,7 +470,5 @@ class SurveyResultsCsvView(RoleRequiredMixin, View):
             raise Http404
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-results.csv"'
-        writer = csv.writer(response)
-        for row in exports.results_rows(selectors.survey_results(survey)):
-            writer.writerow(row)
+        CsvWriter(response).writerows(exports.results_rows(selectors.survey_results(survey)))
         return response

@@ -224,6 +224,12 @@ COVERED: dict[str, Route] = {
         writes={"post": {"customers": "sneaky@customer.test"}},
         alpha_ids=True,
     ),
+    "surveys/<int:pk>/invitees/": Route(
+        "/surveys/{survey_id}/invitees/",
+        owner_status=405,
+        writes={"post": {"user_ids": "1"}},
+        alpha_ids=True,
+    ),
     "surveys/<int:pk>/results.csv": Route("/surveys/{survey_id}/results.csv", alpha_ids=True),
     # --- the workspace admin (function views: their write methods are listed by hand) ----
     "admin/": Route("/admin/", owner_sees=("Invitations",)),
@@ -449,6 +455,12 @@ COVERED: dict[str, Route] = {
         writes={"post": {"customers": [{"email": "sneaky@customer.test"}]}},
         alpha_ids=True,
     ),
+    "api/v1/surveys/<int:survey_id>/invitees/": Route(
+        "/api/v1/surveys/{survey_id}/invitees/",
+        owner_status=405,
+        writes={"post": {"user_ids": [1]}},
+        alpha_ids=True,
+    ),
     "api/v1/surveys/<int:survey_id>/results/": Route(
         "/api/v1/surveys/{survey_id}/results/", alpha_ids=True
     ),
@@ -468,6 +480,7 @@ ADMINS_ONLY = {
     "surveys/<int:pk>/close/",
     "surveys/<int:pk>/threshold/",
     "surveys/<int:pk>/customers/",
+    "surveys/<int:pk>/invitees/",
     "api/v1/members/<int:pk>/",
     "api/v1/invitations/",
     "api/v1/kpis/jobs/refresh/",
@@ -478,6 +491,7 @@ ADMINS_ONLY = {
     "api/v1/surveys/<int:survey_id>/close/",
     "api/v1/surveys/<int:survey_id>/invitations/",
     "api/v1/surveys/<int:survey_id>/customers/",
+    "api/v1/surveys/<int:survey_id>/invitees/",
 }
 
 # Routes that answer without an account, by design. Each still must show nothing of alpha

@@ -9,6 +9,7 @@ from django.utils import timezone
 from .. import tokens
 from ..models import Answer, Invitee, Response, Survey, SurveyKind, SurveyStatus
 from .common import today
+from .releasing import survey_results_release
 
 MAX_COMMENT_CHARS = 2000
 
@@ -112,7 +113,7 @@ def survey_response_submit(
         claimed = Invitee.objects.filter(pk=invitee.pk, responded=False).update(responded=True)
         if not claimed:
             raise SurveyLinkError("used")
-        return _response_store(
+        response = _response_store(
             survey=invitee.survey,
             team=invitee.team if invitee.survey.kind == SurveyKind.ALIGNMENT else "",
             lead_id=invitee.lead_id if invitee.survey.is_customer_survey else "",
@@ -121,6 +122,8 @@ def survey_response_submit(
             score=score,
             comment=comment,
         )
+        survey_results_release(survey=invitee.survey)
+        return response
 
 
 def survey_public_response_submit(
@@ -132,4 +135,6 @@ def survey_public_response_submit(
     if not is_answerable(survey):
         raise SurveyLinkError("closed")
     with transaction.atomic():
-        return _response_store(survey=survey, score=score, comment=comment)
+        response = _response_store(survey=survey, score=score, comment=comment)
+        survey_results_release(survey=survey)
+        return response

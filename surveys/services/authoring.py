@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..question_bank import DEFAULT_CSAT_QUESTION, DEFAULT_NPS_QUESTION, QUESTION_BANK_BY_KEY
 from .common import require_admin
+from .releasing import survey_results_release
 from .sending import alignment_invitees_create, invitations_enqueue
 
 
@@ -30,10 +31,23 @@ def threshold_clean(value: int) -> int:
         raise ValidationError(str(error)) from error
 
 
+MAX_REMINDER_DAY = 60
+MAX_REMINDERS = 20
+
+
 def reminder_days_clean(days: Iterable[int]) -> list[int]:
+    """Days after the invitation on which non-respondents are reminded: distinct, sorted."""
+    days = list(days)
+    if any(
+        isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_REMINDER_DAY
+        for d in days
+    ):
+        raise ValidationError(
+            f"Reminder days must be whole numbers between 1 and {MAX_REMINDER_DAY}."
+        )
     cleaned = sorted(set(days))
-    if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 60 for d in cleaned):
-        raise ValidationError("Reminder days must be whole numbers between 1 and 60.")
+    if len(cleaned) > MAX_REMINDERS:
+        raise ValidationError(f"At most {MAX_REMINDERS} reminders.")
     return cleaned
 
 
@@ -214,6 +228,7 @@ def survey_open(*, survey: Survey, opened_by: User | None = None) -> Survey:
 
 
 def survey_close(*, survey: Survey, closed_by: User | None = None) -> Survey:
+    """Close a survey: no more answers, and its pending answers are released (when safe)."""
     require_admin(closed_by)
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
@@ -222,4 +237,5 @@ def survey_close(*, survey: Survey, closed_by: User | None = None) -> Survey:
         survey.status = SurveyStatus.CLOSED
         survey.closed_at = timezone.now()
         survey.save(update_fields=["status", "closed_at"])
+        survey_results_release(survey=survey, closing=True)
     return survey

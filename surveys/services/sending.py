@@ -198,3 +198,33 @@ def survey_reminders_send(*, now: datetime | None = None) -> int:
                 invitee.save(update_fields=["reminders_sent"])
                 sent += 1
     return sent
+
+
+def survey_invitees_add(*, survey: Survey, added_by: User | None, user_ids: Sequence[int]) -> int:
+    """Invite more people to an open pulse (members who joined after it opened, say); returns
+    how many are new. Their links go out after commit, and they are reminded like the others."""
+    require_admin(added_by)
+    if survey.kind != SurveyKind.ALIGNMENT:
+        raise ValidationError("Customers are added to NPS and CSAT surveys with a customer list.")
+    if survey.status != SurveyStatus.OPEN:
+        raise ValidationError("People can be added to an open pulse only.")
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        raise ValidationError("Choose the people to invite.")
+    people = list(User.objects.filter(pk__in=wanted, is_active=True).exclude(email=""))
+    if len(people) != len(wanted):
+        raise ValidationError("Unknown or inactive people among the invitees.")
+    with transaction.atomic():
+        invited = set(
+            Invitee.objects.filter(survey=survey, email__in=[p.email for p in people]).values_list(
+                "email", flat=True
+            )
+        )
+        created = Invitee.objects.bulk_create(
+            invitee_build(survey=survey, email=person.email, user=person, team=person.team)
+            for person in people
+            if person.email not in invited
+        )
+        if created:
+            invitations_enqueue(survey)
+    return len(created)

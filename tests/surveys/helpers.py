@@ -67,8 +67,17 @@ def answer_as(workspace, survey: Survey, user: User, values: list[int], comments
         )
 
 
-def answered_survey(workspace, answers: dict[str, list[list[int]]], threshold: int = 3, **kw):
-    """An open survey in which new people of each team answered the given value lists."""
+def close(workspace, survey: Survey) -> Survey:
+    """Close the survey: an alignment wave's answers are released into its results."""
+    with schema_context(workspace.schema_name):
+        return services.survey_close(survey=survey)
+
+
+def answered_survey(
+    workspace, answers: dict[str, list[list[int]]], threshold: int = 3, closed=True, **kw
+):
+    """A survey in which new people of each team answered the given value lists; closed (its
+    results released) unless `closed=False`."""
     members = {team: people(workspace, team, len(rows)) for team, rows in answers.items()}
     survey = alignment_survey(
         workspace,
@@ -80,4 +89,21 @@ def answered_survey(workspace, answers: dict[str, list[list[int]]], threshold: i
     for team, rows in answers.items():
         for member, values in zip(members[team], rows, strict=True):
             answer_as(workspace, survey, member, values)
-    return survey
+    return close(workspace, survey) if closed else survey
+
+
+def public_survey(workspace, kind: str, scores=(), threshold: int = 3, title: str = "") -> Survey:
+    """An open NPS or CSAT survey with a public link, answered with `scores` through it."""
+    admin = admin_of(workspace)
+    with schema_context(workspace.schema_name):
+        survey = services.survey_create(
+            created_by=admin,
+            kind=kind,
+            title=title or kind.upper(),
+            anonymity_threshold=threshold,
+            public_link_enabled=True,
+        )
+        survey = services.survey_open(survey=survey, opened_by=admin)
+        for score in scores:
+            services.survey_public_response_submit(survey=survey, score=score)
+        return survey

@@ -13,7 +13,7 @@ from surveys.models import Answer, Invitee, Response
 from surveys.selectors import TEAMS
 from tests.conftest import ALPHA_HOST, client_for
 
-from .helpers import admin_of, alignment_survey, answer_as, people
+from .helpers import admin_of, alignment_survey, answer_as, close, people
 
 FORBIDDEN_KEYS = {"user", "user_id", "email", "token", "token_hash", "nonce", "ip", "user_agent"}
 FORBIDDEN_KEYS |= {"submitted_on", "submitted_at", "created_at", "answered_at", "responded"}
@@ -36,6 +36,7 @@ def test_no_output_of_an_anonymous_survey_identifies_a_respondent_or_a_time(alph
     survey = alignment_survey(alpha, threshold=3, statements=2)
     for n, member in enumerate(marketing + sales):
         answer_as(alpha, survey, member, [n % 5 + 1, 3], comments=[f"comment {n}", ""])
+    close(alpha, survey)
     with schema_context(alpha.schema_name):
         respondents = list(User.objects.filter(pk__in=[u.pk for u in marketing + sales]))
         secrets = [u.email for u in respondents] + [u.username for u in respondents]

@@ -67,6 +67,11 @@ def test_answers_are_stored_without_any_link_to_the_person(alpha, pulse):
         "lead_id",
         "submitted_on",
         "answers",
+        # When the answer joined the results, and its lead's groups (customer surveys).
+        "release",
+        "source_group",
+        "campaign_group",
+        "owner_group",
     }
     assert answer_fields == {"id", "response", "statement", "value", "comment"}
     with schema_context(alpha.schema_name):

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from surveys import selectors
 from tests.conftest import ALPHA_HOST, client_for
 
-from .helpers import admin_of, answered_survey, people
+from .helpers import admin_of, answered_survey, close, people
 
 # Statement 1: marketing 4, 5, 3 (mean 4.0); sales 2, 3, 1 (mean 2.0); gap 2.0
 # Statement 2: marketing 2, 2, 3 (mean 7/3); sales 3, 3, 3 (mean 3.0); gap 2/3
@@ -83,6 +83,7 @@ def test_comments_are_grouped_by_statement_in_alphabetical_order(alpha):
     answer_as(alpha, survey, members[0], [3, 3], comments=["zebra", ""])
     answer_as(alpha, survey, members[1], [3, 3], comments=["apple", "only on two"])
     answer_as(alpha, survey, members[2], [3, 3])
+    close(alpha, survey)
     with schema_context(alpha.schema_name):
         results = selectors.alignment_results(survey)
     assert results["statements"][0]["comments"] == ["apple", "zebra"]
