@@ -39,9 +39,36 @@ def _after_fill_time(page: Page, shown_at: float) -> None:
     page.wait_for_function(f"Date.now() > {deadline_ms}")
 
 
+PHONE_320 = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True}
+
+
+_WIDE = """(width) => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1)
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))"""
+
+
 def _no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"page is {width}px wide"
+    assert width <= page.viewport_size["width"], f"page is {width}px wide: {page.evaluate(_WIDE, page.viewport_size['width'])}"
+
+
+# Elements sticking out of the viewport, or out of a card (a card scrolls what is too wide for
+# it, so such an element is clipped until someone scrolls the card sideways).
+_CLIPPED = """() => {
+  const out = [];
+  for (const card of document.querySelectorAll('.card')) {
+    const box = card.getBoundingClientRect();
+    if (box.right > innerWidth + 1 || card.scrollWidth > card.clientWidth + 1) {
+      out.push(card.querySelector('h1,h2')?.textContent || card.className);
+    }
+  }
+  return out;
+}"""
+
+
+def _nothing_clipped(page: Page) -> None:
+    _no_sideways_scroll(page)
+    assert page.evaluate(_CLIPPED) == []
 
 
 def _bar_widths(page: Page, rows) -> list[float]:
@@ -85,7 +112,7 @@ def _links(workspace, survey: Survey) -> list[str]:
 
 
 def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
-    page, workspace_factory, sign_in, screenshot
+    page, new_page, workspace_factory, sign_in, screenshot
 ):
     demo = workspace_factory(name="Demo Co")
     add_person(demo, "owner@demo-co.test", "admin", "leadership")
@@ -120,7 +147,9 @@ def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
     # The bars of the alignment trend are as long as the scores (0–100) say.
     trend = page.locator("table").nth(1).locator("tbody tr")
     expect(trend).to_have_count(4)
-    rows = trend.all()
+    # The open wave's results wait for its close; the closed ones show their score.
+    expect(trend.nth(3)).to_contain_text("released when the wave closes")
+    rows = trend.all()[:3]
     scores = [float(row.locator("td").nth(2).inner_text()) for row in rows]
     track = rows[0].locator(".bar-track").bounding_box()["width"]
     for width, score in zip(_bar_widths(page, rows), scores, strict=True):
@@ -130,6 +159,7 @@ def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
 
     page.get_by_role("link", name=closed.title).first.click()
     expect(page.get_by_role("heading", name="Perception gaps, largest first")).to_be_visible()
+    closed_wave_url = page.url
     gaps = page.locator("table").first.locator("tbody tr")
     expect(gaps).to_have_count(7)
     values = [float(row.locator("td").nth(3).inner_text()) for row in gaps.all()]
@@ -140,6 +170,16 @@ def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
     expect(page.get_by_text("Alignment score (0–100)")).to_be_visible()
     expect(page.get_by_role("heading", name="Manage")).to_have_count(0)  # a member manages nothing
     screenshot(page, "survey-closed-wave")
+    # The team filter changes only when asked: arrow keys move the choice, the button shows it.
+    closed_url = page.url
+    page.get_by_label("Team").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url == closed_url
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**team=sales**")
+    expect(page.get_by_label("Team")).to_have_value("sales")
 
     page.get_by_role("link", name="Surveys").click()
     page.get_by_role("link", name="Customer NPS").click()
@@ -149,7 +189,27 @@ def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
     by_source = page.locator("h3", has_text="By lead source").locator("..").locator("tbody tr")
     sources = [row.locator("td").first.inner_text() for row in by_source.all()]
     assert set(SOURCES) & set(sources) and "(no lead)" in sources
+    # Personal links and the public link are counted apart: participation is honest.
+    participation = page.locator(".participation")
+    expect(participation).to_contain_text("Public link answers")
+    expect(participation).to_contain_text("% of invited")
     screenshot(page, "survey-nps-year")
+    nps_url = page.url
+
+    for name, device in (("390", PHONE), ("320", PHONE_320)):
+        phone = new_page(**device)
+        sign_in(phone, Person(newcomer.email, "member"), demo)
+        phone.goto(closed_wave_url)
+        expect(phone.get_by_role("heading", name="Perception gaps, largest first")).to_be_visible()
+        _nothing_clipped(phone)
+        for bar in phone.locator("table.gaps .bar-track").all():
+            box = bar.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= device["viewport"]["width"]
+        screenshot(phone, f"survey-closed-wave-{name}")
+        phone.goto(nps_url)
+        expect(phone.get_by_role("heading", name="Net Promoter Score")).to_be_visible()
+        _nothing_clipped(phone)
+        screenshot(phone, f"survey-nps-year-{name}")
 
     page.get_by_role("link", name="Surveys").click()
     page.get_by_role("link", name="Answer now").click()
@@ -230,6 +290,10 @@ def test_public_nps_link_answered_on_a_phone(new_page, browser_workspace, screen
         ]
     phone.goto(url)  # the same phone again
     expect(phone.get_by_role("heading", name="You have already answered")).to_be_visible()
+    # The link is shared: it is this browser that has answered, not "the link".
+    expect(phone.locator(".card")).to_contain_text("This browser has already sent an answer")
+    expect(phone.locator(".card")).not_to_contain_text("Each")
+    screenshot(phone, "survey-nps-phone-answered-again")
 
 
 def test_personal_alignment_link_answered_on_a_phone(new_page, browser_workspace, screenshot):
@@ -243,8 +307,11 @@ def test_personal_alignment_link_answered_on_a_phone(new_page, browser_workspace
     _no_sideways_scroll(phone)
     statements = phone.get_by_role("group")
     expect(statements).to_have_count(3)
-    # The 1–5 words are hidden on a phone, so each scale says which end is which.
+    # The 1–5 words are hidden on a phone, so each scale says which end is which, and each
+    # option is still named with its words for a screen reader.
     expect(statements.first.get_by_text("5 · Strongly agree")).to_be_visible()
+    for name in ("1 – Strongly disagree", "3 – Neutral", "5 – Strongly agree"):
+        expect(statements.first.get_by_role("radio", name=name, exact=True)).to_have_count(1)
     screenshot(phone, "survey-pulse-phone")
     for value, statement in zip(["2", "5", "3"], statements.all(), strict=True):
         statement.get_by_text(value, exact=True).tap()
@@ -283,3 +350,42 @@ def test_used_and_closed_links_show_a_clear_page(new_page, browser_workspace, sc
     assert response is not None and response.status == 410
     expect(phone.get_by_role("heading", name="This survey has closed")).to_be_visible()
     screenshot(phone, "survey-link-closed")
+
+
+def test_admin_manages_surveys_on_a_phone_and_invites_a_newcomer_to_an_open_pulse(
+    new_page, browser_workspace, sign_in, screenshot
+):
+    run = uuid.uuid4().hex[:8]
+    admin = add_person(browser_workspace, f"boss-{run}@browser.test", "admin", "leadership")
+    pulse = _alignment_survey(browser_workspace, title=f"Open pulse {run}", members=3)
+    newcomer = add_person(browser_workspace, f"newcomer-{run}@browser.test", "member", "sales")
+    with schema_context(browser_workspace.schema_name):
+        admin_user = User.objects.get(email=admin.email)
+        nps = services.survey_create(
+            created_by=admin_user,
+            kind=SurveyKind.NPS,
+            title=f"Manage NPS {run}",
+            public_link_enabled=True,
+            site_url=browser_workspace.url("").rstrip("/"),
+        )
+        nps = services.survey_open(survey=nps, opened_by=admin_user)
+
+    for name, device in (("390", PHONE), ("320", PHONE_320)):
+        phone = new_page(**device)
+        sign_in(phone, admin)
+        phone.goto(browser_workspace.url(f"/surveys/{nps.pk}/"))
+        expect(phone.get_by_role("heading", name="Manage", exact=True)).to_be_visible()
+        expect(phone.locator(".public-link")).to_contain_text("one shared link")
+        _nothing_clipped(phone)
+        screenshot(phone, f"survey-nps-manage-{name}")
+
+    phone.goto(browser_workspace.url(f"/surveys/{pulse.pk}/"))
+    expect(phone.locator("#release-note")).to_contain_text("released when the survey closes")
+    _nothing_clipped(phone)
+    phone.get_by_label("People").select_option(label=f"{newcomer.email} · Sales")
+    phone.get_by_role("button", name="Invite").tap()
+    expect(phone.get_by_text("1 person invited")).to_be_visible()
+    expect(phone.get_by_role("option", name=newcomer.email)).to_have_count(0)  # invited now
+    screenshot(phone, "survey-pulse-invited-newcomer-320")
+    with schema_context(browser_workspace.schema_name):
+        assert Invitee.objects.filter(survey=pulse, email=newcomer.email, team="sales").exists()
