@@ -44,12 +44,13 @@ PHONE_320 = {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_
 
 _WIDE = """(width) => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > width + 1)
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))"""
+  .slice(0, 5)
+  .map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 40))"""
 
 
 def _no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"page is {width}px wide: {page.evaluate(_WIDE, page.viewport_size['width'])}"
+    width, viewport = page.evaluate("document.documentElement.scrollWidth"), page.viewport_size
+    assert width <= viewport["width"], f"{width}px wide: {page.evaluate(_WIDE, viewport['width'])}"
 
 
 # Elements sticking out of the viewport, or out of a card (a card scrolls what is too wide for
