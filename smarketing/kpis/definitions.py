@@ -126,6 +126,13 @@ _WON_IN_P = f"d.status = 'won' AND {in_period('d.closed_at')}"
 _LOST_IN_P = f"d.status = 'lost' AND {in_period('d.closed_at')}"
 _WON_BEFORE_END_WITH_LEAD = "d.status = 'won' AND d.closed_at < %(end)s AND l.lead_id IS NOT NULL"
 _MQL_TOUCHED = f"{in_period('l.mql_at')} AND l.first_touch_at IS NOT NULL"
+# An MQL is dispositioned when sales accepted it (sql_at) or rejected it (rejected_at); the
+# earlier of the two counts (PostgreSQL's least() skips a NULL).
+DISPOSITION_HOURS = 48
+_MQL_DISPOSITIONED_IN_TIME = (
+    f"{in_period('l.mql_at')} AND least(l.sql_at, l.rejected_at) - l.mql_at"
+    f" <= interval '{DISPOSITION_HOURS} hours'"
+)
 _CUSTOMER_IN_P = in_period("l.customer_at")
 
 MEASURES: tuple[Measure, ...] = (
@@ -181,6 +188,12 @@ MEASURES: tuple[Measure, ...] = (
         Fact.LEAD,
         MeasureKind.COUNT,
         _count(f"{_MQL_TOUCHED} AND l.first_touch_at - l.mql_at <= %(sla)s"),
+    ),
+    Measure(
+        "mqls_dispositioned_within_48h",
+        Fact.LEAD,
+        MeasureKind.COUNT,
+        _count(_MQL_DISPOSITIONED_IN_TIME),
     ),
     Measure(
         "customers_with_content",
@@ -372,6 +385,12 @@ KPIS: tuple[Kpi, ...] = (
         Unit.RATE,
         _measure_ratio("mqls_touched_within_sla", "mqls"),
     ),
+    Kpi(
+        "mql_disposition_within_48h_rate",
+        "MQLs dispositioned within 48 h",
+        Unit.RATE,
+        _measure_ratio("mqls_dispositioned_within_48h", "mqls"),
+    ),
     Kpi("sessions", "Sessions", Unit.COUNT, _measure("sessions")),
     Kpi("traffic_to_lead_rate", "Traffic → lead", Unit.RATE, _measure_ratio("leads", "sessions")),
     Kpi("traffic_to_mql_rate", "Traffic → MQL", Unit.RATE, _measure_ratio("mqls", "sessions")),
@@ -438,6 +457,30 @@ LOWER_IS_BETTER = frozenset(
         "cost_per_lead",
         "cost_per_mql",
         "customer_acquisition_cost",
+    }
+)
+
+
+# KPIs that add up over a period (counts, and sums of money): a period in progress holds the part
+# that has happened so far, so a forecast projects them by the elapsed share of the period.
+# Ratios stay as they stand, money ratios included (average deal size, cost per lead, …).
+ACCUMULATING_KEYS = frozenset(
+    {
+        "leads",
+        "mqls",
+        "sqls",
+        "opportunities",
+        "new_customers",
+        "revenue",
+        "marketing_sourced_revenue",
+        "won_deals",
+        "lost_deals",
+        "pipeline_created",
+        "sessions",
+        "spend",
+        "calls",
+        "meetings",
+        "content_downloads",
     }
 )
 

@@ -4,7 +4,8 @@ in the comments (never by the code under test). Period 2025-Q1 = [2025-01-01, 20
 import pytest
 
 from smarketing.configuration.models import ChannelOwnership
-from smarketing.kpis.definitions import KPI_KEYS
+from smarketing.kpis.compute import Unit
+from smarketing.kpis.definitions import ACCUMULATING_KEYS, KPI_KEYS, KPIS
 
 from .conftest import activity, content, deal, lead, report, settings_update, spend, traffic
 
@@ -148,6 +149,39 @@ def test_mql_response_median_and_sla_with_first_touch_exactly_at_the_sla(in_alph
     assert kpis["mql_response_within_sla_rate"] == 0.5  # 2 of the 4 MQLs
     settings_update(response_sla_hours=2)
     assert report("2025-Q1")["kpis"]["mql_response_within_sla_rate"] == 0.25  # only the 2 h
+
+
+def test_mqls_dispositioned_within_48_hours_by_the_earlier_of_sql_and_rejection(in_alpha):
+    mql = "2025-01-10T00:00:00Z"
+    lead(created_at="2025-01-01", mql_at=mql, sql_at="2025-01-12T00:00:00Z",
+         owner="ann")  # fmt: skip  # accepted exactly 48 h later: within
+    lead(created_at="2025-01-01", mql_at=mql, rejected_at="2025-01-12T00:00:01Z",
+         owner="ann")  # fmt: skip  # rejected one second late
+    lead(created_at="2025-01-01", mql_at=mql, rejected_at="2025-01-11T00:00:00Z",
+         sql_at="2025-01-15T00:00:00Z", owner="ann")  # fmt: skip  # rejected in 24 h, SQL later
+    lead(created_at="2025-01-01", mql_at=mql, owner="bob")  # never dispositioned
+    lead(created_at="2025-03-01", mql_at="2025-03-31T23:00:00Z",
+         sql_at="2025-04-01T01:00:00Z", owner="bob")  # fmt: skip  # accepted after Q1, in 2 h
+    lead(created_at="2025-03-01", mql_at="2025-04-01T00:00:00Z",
+         sql_at="2025-04-01T01:00:00Z")  # fmt: skip  # MQL at Q1's exclusive end: not counted
+    # MQLs of Q1: the first five; dispositioned within 48 h: the 1st, 3rd and 5th → 3/5.
+    assert report("2025-Q1")["kpis"]["mql_disposition_within_48h_rate"] == 0.6
+    by_owner = report("2025-Q1", by="owner")["by_owner"]
+    assert by_owner["ann"]["mql_disposition_within_48h_rate"] == 0.666667  # 2 of 3
+    assert by_owner["bob"]["mql_disposition_within_48h_rate"] == 0.5  # 1 of 2
+    assert report("2024-Q4")["kpis"]["mql_disposition_within_48h_rate"] is None  # no MQL
+
+
+def test_accumulating_kpis_are_the_counts_and_sums_of_money():
+    counts = {kpi.key for kpi in KPIS if kpi.unit is Unit.COUNT}
+    # Every count adds up over a period; of money, only sums do (not ratios such as CAC).
+    assert counts <= ACCUMULATING_KEYS
+    assert ACCUMULATING_KEYS - counts == {
+        "revenue",
+        "marketing_sourced_revenue",
+        "pipeline_created",
+        "spend",
+    }
 
 
 def deals_dataset():
