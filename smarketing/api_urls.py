@@ -12,6 +12,7 @@ urlpatterns = [
     path("invitations/", account_apis.InvitationApi.as_view(), name="api-invitations"),
     path("", include("smarketing.funnel.api_urls")),
     path("", include("smarketing.kpis.api_urls")),
+    path("", include("smarketing.slas.api_urls")),
     path("", include("surveys.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -53,11 +53,15 @@ from smarketing.funnel import services as funnel_services
 from smarketing.funnel.models import ColumnMapping, ImportJob
 from smarketing.kpis import services as kpi_services
 from smarketing.kpis.models import KpiSnapshot
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.slas import services as sla_services
+from smarketing.slas.models import Notification, Sla
 from surveys import services as survey_services
 from surveys import tokens as survey_tokens
 from surveys.models import Invitee, Survey
 from surveys.question_bank import QUESTION_BANK
 from tests.conftest import ALPHA_HOST, BETA_HOST, PASSWORD, client_for, make_user
+from tests.kpis.conftest import lead as insert_lead
 
 URLCONF = "smarketing.urls_tenants"
 
@@ -73,6 +77,8 @@ MARKER_SURVEY = "Alpha confidential pulse"
 MARKER_NPS = "Alpha confidential NPS"
 MARKER_DRAFT = "Alpha confidential draft"
 MARKER_CUSTOMER = "customer-zeta@alpha-client.test"
+MARKER_SLA = "Alpha confidential SLA"
+MARKER_MQL = "ALPHA-MQL-8842"
 ALPHA_MARKERS = (
     "alice@alpha.test",
     "bob@alpha.test",
@@ -86,6 +92,8 @@ ALPHA_MARKERS = (
     MARKER_NPS,
     MARKER_DRAFT,
     MARKER_CUSTOMER,
+    MARKER_SLA,
+    MARKER_MQL,
 )
 
 IMPORT_CSV = (
@@ -100,6 +108,15 @@ NEW_PASSWORD = {
     "usable_password": "true",
 }
 EVERY_WRITE_EMPTY: dict[str, dict[str, Any]] = {m: {} for m in ("post", "put", "patch", "delete")}
+SNEAKY_SLA = {
+    "name": "Sneaky SLA",
+    "kpi": "mqls",
+    "source": "",
+    "comparator": ">=",
+    "target": "5",
+    "period": "month",
+    "team": "marketing",
+}
 
 
 def upload(
@@ -187,6 +204,40 @@ COVERED: dict[str, Route] = {
         "/settings/targets/",
         owner_status=405,
         writes={"post": {"new_kpi": "win_rate", "new_comparator": "gte", "new_target": "30%"}},
+    ),
+    # --- SLAs, breaches, notifications -----------------------------------------------------
+    "slas/": Route("/slas/", owner_sees=(MARKER_SLA,)),
+    "slas/new/": Route("/slas/new/", writes={"post": SNEAKY_SLA}),
+    "slas/accept/": Route(
+        "/slas/accept/",
+        owner_status=405,
+        writes={
+            "post": {
+                "total": "1",
+                **{f"{name}_0": value for name, value in SNEAKY_SLA.items()},
+                "accept_0": "on",
+            }
+        },
+    ),
+    "slas/from-goal/": Route("/slas/from-goal/?revenue=100000&period=2025-Q1"),
+    "slas/breaches/": Route(
+        "/slas/breaches/?kind=response&period=2025-01", owner_sees=(MARKER_MQL, MARKER_SOURCE)
+    ),
+    "slas/breaches.csv": Route(
+        "/slas/breaches.csv?kind=disposition&period=2025-01", owner_sees=(MARKER_MQL,)
+    ),
+    "slas/<int:pk>/": Route("/slas/{sla_id}/", owner_sees=(MARKER_SLA,), alpha_ids=True),
+    "slas/<int:pk>/edit/": Route(
+        "/slas/{sla_id}/edit/",
+        owner_sees=(MARKER_SLA,),
+        writes={"post": SNEAKY_SLA},
+        alpha_ids=True,
+    ),
+    "slas/<int:pk>/retire/": Route(
+        "/slas/{sla_id}/retire/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "notifications/": Route(
+        "/notifications/", owner_sees=(MARKER_SLA,), writes={"post": {"action": "emails_off"}}
     ),
     # --- surveys --------------------------------------------------------------------------
     "surveys/": Route("/surveys/", owner_sees=(MARKER_SURVEY, MARKER_NPS, MARKER_DRAFT)),
@@ -342,8 +393,29 @@ COVERED: dict[str, Route] = {
         writes=EVERY_WRITE_EMPTY,
         alpha_ids=True,
     ),
+    "admin/slas/sla/": Route("/admin/slas/sla/", owner_sees=(MARKER_SLA,)),
+    "admin/slas/sla/add/": Route("/admin/slas/sla/add/", writes={"post": SNEAKY_SLA}),
+    "admin/slas/sla/<path:object_id>/history/": Route(
+        "/admin/slas/sla/{sla_id}/history/", owner_sees=(MARKER_SLA,), alpha_ids=True
+    ),
+    # SLAs are retired, never deleted (their history stays): refused to the owner too.
+    "admin/slas/sla/<path:object_id>/delete/": Route(
+        "/admin/slas/sla/{sla_id}/delete/",
+        owner_status=403,
+        writes={"post": {"post": "yes"}},
+        alpha_ids=True,
+    ),
+    "admin/slas/sla/<path:object_id>/change/": Route(
+        "/admin/slas/sla/{sla_id}/change/",
+        owner_sees=(MARKER_SLA,),
+        writes={"post": SNEAKY_SLA},
+        alpha_ids=True,
+    ),
+    "admin/slas/sla/<path:object_id>/": Route(
+        "/admin/slas/sla/{sla_id}/", owner_status=302, writes=EVERY_WRITE_EMPTY, alpha_ids=True
+    ),
     # Registering a model of another app adds it to this pattern: audit its admin pages too.
-    "admin/^(?P<app_label>accounts)/$": Route("/admin/accounts/", owner_sees=("Invitations",)),
+    "admin/^(?P<app_label>accounts|slas)/$": Route("/admin/slas/", owner_sees=("SLAs",)),
     "admin/(?P<url>.*)$": Route("/admin/no-such-page/", owner_status=404),
     # --- /api/v1/ -------------------------------------------------------------------------
     "api/v1/me/": Route("/api/v1/me/", owner_sees=("alice@alpha.test",)),
@@ -421,6 +493,33 @@ COVERED: dict[str, Route] = {
         owner_sees=(MARKER_SOURCE,),
         writes={"patch": {"currency": "EUR", "channel_ownership": {"sneaky": "sales"}}},
     ),
+    "api/v1/slas/": Route("/api/v1/slas/", owner_sees=(MARKER_SLA,)),
+    "api/v1/slas/create/": Route(
+        "/api/v1/slas/create/", owner_status=405, writes={"post": {**SNEAKY_SLA, "source": None}}
+    ),
+    "api/v1/slas/apply/": Route(
+        "/api/v1/slas/apply/",
+        owner_status=405,
+        writes={"put": {"slas": [{**SNEAKY_SLA, "source": None}]}},
+    ),
+    "api/v1/slas/evaluate/": Route(
+        "/api/v1/slas/evaluate/", owner_status=405, writes={"post": {"period": "2025-01"}}
+    ),
+    "api/v1/slas/<int:pk>/": Route(
+        "/api/v1/slas/{sla_id}/", owner_sees=(MARKER_SLA,), alpha_ids=True
+    ),
+    "api/v1/slas/<int:pk>/update/": Route(
+        "/api/v1/slas/{sla_id}/update/",
+        owner_status=405,
+        writes={"patch": {"target": 1}},
+        alpha_ids=True,
+    ),
+    "api/v1/slas/<int:pk>/retire/": Route(
+        "/api/v1/slas/{sla_id}/retire/", owner_status=405, writes={"post": {}}, alpha_ids=True
+    ),
+    "api/v1/slas/<int:pk>/history/": Route(
+        "/api/v1/slas/{sla_id}/history/", owner_sees=("2025-01",), alpha_ids=True
+    ),
     "api/v1/surveys/": Route(
         "/api/v1/surveys/", owner_sees=(MARKER_SURVEY, MARKER_NPS, MARKER_DRAFT)
     ),
@@ -469,6 +568,16 @@ COVERED: dict[str, Route] = {
 
 # Covered routes for workspace admins only, even to read (the whole admin site is, too).
 ADMINS_ONLY = {
+    "slas/new/",
+    "slas/accept/",
+    "slas/from-goal/",
+    "slas/<int:pk>/edit/",
+    "slas/<int:pk>/retire/",
+    "api/v1/slas/create/",
+    "api/v1/slas/apply/",
+    "api/v1/slas/evaluate/",
+    "api/v1/slas/<int:pk>/update/",
+    "api/v1/slas/<int:pk>/retire/",
     "members/invite/",
     "members/<int:pk>/",
     "data/mappings/<str:kind>/<str:file_format>/",
@@ -526,6 +635,10 @@ PUBLIC_BY_DESIGN: dict[str, Route] = {
     "api/v1/schema/": Route("/api/v1/schema/"),
     "api/v1/docs/": Route("/api/v1/docs/"),
 }
+
+# Routes where every member writes only their own data (the read state of their notifications,
+# their email choice): a viewer's write is allowed there, and changes nothing but their own rows.
+OWN_DATA_WRITES = {"notifications/": ("slas_notification", "slas_notificationpreference")}
 
 # Routes deliberately left out of the audit, with the reason. Keep this empty when you can.
 SKIPPED: dict[str, str] = {}
@@ -683,11 +796,22 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
             created_by=alice, kind="nps", title=MARKER_DRAFT, anonymity_threshold=3
         )
         user_content_type_id = ContentType.objects.get_for_model(User).pk
+        # An MQL never touched (a breach of both SLAs in January 2025) and an SLA missed then,
+        # whose alert notified alice.
+        insert_lead(MARKER_MQL, created_at="2025-01-09", mql_at="2025-01-10", source=MARKER_SOURCE)
+        sla = Sla.objects.create(
+            name=MARKER_SLA, kpi="mqls", comparator=">=", target=5, period="month",
+            team="shared", created_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+        january = kpi_period_parse("2025-01")
+        sla_services.slas_evaluate_period(period=january, now=datetime(2025, 2, 2, tzinfo=UTC))
+        assert Notification.objects.filter(recipient=alice).exists()
     with schema_context(beta.schema_name):
         # The ids below name nothing in beta, so a 404 there is the isolation, not luck.
         assert not ImportJob.objects.filter(pk=job.pk).exists()
         assert not ColumnMapping.objects.filter(pk=saved_mapping.pk).exists()
         assert not Survey.objects.filter(pk__in=[survey.pk, nps.pk, draft.pk]).exists()
+        assert not Sla.objects.filter(pk=sla.pk).exists()
         # Beta's settings row is made on its first page view: made now, it is no change later.
         workspace_settings_get()
     return World(
@@ -703,6 +827,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
             "nps_public_id": nps.public_id,
             "draft_id": draft.pk,
             "user_content_type_id": user_content_type_id,
+            "sla_id": sla.pk,
             # The member never signs in here: a sign-in would void the token (it hashes last_login).
             "reset_uid": urlsafe_base64_encode(force_bytes(member.pk)),
             "reset_token": default_token_generator.make_token(member),
@@ -909,11 +1034,21 @@ def test_another_workspaces_admin_finds_nothing_of_alpha_on_own_host(world, alph
 def test_viewer_is_refused_every_write_and_nothing_changes(world, alpha, beta, bob):
     viewer = browser(ALPHA_HOST, bob)
     failures = []
-    for route in COVERED.values():
+    for pattern, route in COVERED.items():
         if not route.writes:
             continue
         path = world.path(route)
         before = state_of_workspaces(alpha.schema_name, beta.schema_name)
+        if pattern in OWN_DATA_WRITES:
+            for method, body in route.writes.items():
+                response = send(viewer, method, path, body)
+                if response.status_code >= SERVER_ERROR:
+                    failures.append(f"bob {method.upper()} {path}: {response.status_code}")
+            allowed = {f"{alpha.schema_name}.{table}" for table in OWN_DATA_WRITES[pattern]}
+            after = state_of_workspaces(alpha.schema_name, beta.schema_name)
+            if diff := set(changed(before, after)) - allowed:
+                failures.append(f"bob's writes to {path} changed {sorted(diff)}")
+            continue
         for method, body in route.writes.items():
             response = send(viewer, method, path, body)
             # The admin site sends anyone who is not an admin of the workspace to its sign-in.

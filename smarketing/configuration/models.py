@@ -1,4 +1,5 @@
-"""Workspace settings in the workspace's own schema: one row, channel ownership, KPI targets."""
+"""Workspace settings in the workspace's own schema: one row and channel ownership (KPI targets
+are SLAs now, in the slas app)."""
 
 from decimal import Decimal
 
@@ -43,20 +44,3 @@ class ChannelOwnership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.team}"
-
-
-class KpiTarget(models.Model):
-    """A target such as MQL→SQL ≥ 0.30."""
-
-    class Comparator(models.TextChoices):
-        AT_LEAST = ">="
-        AT_MOST = "<="
-
-    kpi = models.CharField(max_length=64, unique=True)
-    comparator = models.CharField(
-        max_length=2, choices=Comparator.choices, default=Comparator.AT_LEAST
-    )
-    target = models.DecimalField(max_digits=20, decimal_places=6)
-
-    def __str__(self) -> str:
-        return f"{self.kpi} {self.comparator} {self.target}"

@@ -1,5 +1,6 @@
 """Forms of the pages: the settings page's three (general settings, channel owners, KPI
-targets) and the goal planner's.
+targets), the goal planner's and the proposed SLAs' (the SLA form itself is the slas app's,
+shared with Django's admin).
 
 Each turns what a person typed into the arguments of a service; the services validate again
 (the API goes through them too) and their errors are shown beside the field.
@@ -13,16 +14,18 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from smarketing.configuration.models import KpiTarget, OwningTeam
+from smarketing.configuration.models import OwningTeam
 from smarketing.funnel.selectors import Channel
 from smarketing.kpis.compute import Unit
 from smarketing.kpis.definitions import KPIS, KPIS_BY_KEY
 from smarketing.kpis.target_input import UNIT_WORDS, target_format, target_parse
+from smarketing.slas.forms import target_shown, typed_target
+from smarketing.slas.models import Comparator, Sla, SlaTeam
 
 TEAM_CHOICES = [(OwningTeam.MARKETING, "Marketing"), (OwningTeam.SALES, "Sales")]
 COMPARATOR_CHOICES = [
-    (KpiTarget.Comparator.AT_LEAST, "≥ at least"),
-    (KpiTarget.Comparator.AT_MOST, "≤ at most"),
+    (Comparator.AT_LEAST, "≥ at least"),
+    (Comparator.AT_MOST, "≤ at most"),
 ]
 
 
@@ -112,12 +115,13 @@ def _unit_word(unit: Unit, currency: str) -> str:
 
 
 class KpiTargetsForm(_Form):
-    """Edit or remove each existing target, and add one; values typed as people write them
-    (30 % for a rate), stored as the API stores them (0.3)."""
+    """Edit or remove each KPI target (a shared monthly SLA on the whole workspace), and add
+    one; values typed as people write them (30 % for a rate), stored as the API stores them
+    (0.3)."""
 
     new_kpi = forms.ChoiceField(required=False, label="KPI")
     new_comparator = forms.ChoiceField(
-        choices=COMPARATOR_CHOICES, initial=KpiTarget.Comparator.AT_LEAST, label="Comparator"
+        choices=COMPARATOR_CHOICES, initial=Comparator.AT_LEAST, label="Comparator"
     )
     new_target = forms.CharField(
         required=False,
@@ -126,7 +130,7 @@ class KpiTargetsForm(_Form):
         help_text="Rates in percent (30 %); money, days, hours and counts as numbers.",
     )
 
-    def __init__(self, *args: Any, targets: list[KpiTarget], currency: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, targets: list[Sla], currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.targets = targets
         self.currency = currency
@@ -220,3 +224,101 @@ class PlannerForm(forms.Form):
     period = forms.CharField(
         label="Period (year, quarter or month)", help_text="e.g. 2026-Q3, 2026-09 or 2026"
     )
+
+
+class SlaProposalsForm(_Form):
+    """Proposed SLAs (templates, or targets from a revenue goal), each with a box to accept it
+    and its name, comparator, target and owning team to edit; the rest travels as proposed."""
+
+    FIXED = ("kpi", "source", "period")
+
+    def __init__(self, *args: Any, proposals: list[dict] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            total = (
+                int(self.data.get("total") or 0) if str(self.data.get("total", "")).isdigit() else 0
+            )
+            proposals = [{} for _ in range(min(total, 20))]
+        self.proposals = proposals or []
+        self.fields["total"] = forms.IntegerField(
+            widget=forms.HiddenInput, initial=len(self.proposals)
+        )
+        self.rows = []
+        for index, proposal in enumerate(self.proposals):
+            kpi = proposal.get("kpi", "")
+            label = KPIS_BY_KEY[kpi].label if kpi in KPIS_BY_KEY else kpi
+            name = proposal.get("name", "")
+            fields = {
+                "accept": forms.BooleanField(
+                    required=False, initial=True,
+                    widget=forms.CheckboxInput(attrs={"aria-label": f"Accept {name or label}"}),
+                ),
+                "name": forms.CharField(
+                    max_length=200, initial=name,
+                    widget=forms.TextInput(attrs={"aria-label": f"Name of the SLA on {label}"}),
+                ),
+                "comparator": forms.CharField(
+                    initial=proposal.get("comparator"),
+                    widget=forms.Select(
+                        choices=COMPARATOR_CHOICES, attrs={"aria-label": f"Comparator for {label}"}
+                    ),
+                ),
+                "target": forms.CharField(
+                    max_length=40,
+                    initial=target_shown(proposal["target"], kpi) if "target" in proposal else "",
+                    widget=forms.TextInput(
+                        attrs={"aria-label": f"Target for {label}", "inputmode": "decimal",
+                               "size": 8}
+                    ),
+                ),
+                "team": forms.CharField(
+                    initial=proposal.get("team"),
+                    widget=forms.Select(
+                        choices=SlaTeam.choices, attrs={"aria-label": f"Team owning {label}"}
+                    ),
+                ),
+                **{
+                    fixed: forms.CharField(
+                        required=False, initial=proposal.get(fixed) or "", widget=forms.HiddenInput
+                    )
+                    for fixed in self.FIXED
+                },
+            }  # fmt: skip
+            for field, definition in fields.items():
+                self.fields[f"{field}_{index}"] = definition
+            self.rows.append(
+                {
+                    "label": label,
+                    "why": proposal.get("why", ""),
+                    "unit": _unit_word(_unit(kpi), ""),
+                    **{field: self[f"{field}_{index}"] for field in fields},
+                }
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        accepted = []
+        for index in range(len(self.proposals)):
+            if not cleaned.get(f"accept_{index}"):
+                continue
+            kpi = cleaned.get(f"kpi_{index}") or ""
+            try:
+                target = typed_target(cleaned.get(f"target_{index}") or "", kpi)
+            except ValueError as error:
+                self.add_error(f"target_{index}", str(error))
+                continue
+            accepted.append(
+                {
+                    "name": cleaned.get(f"name_{index}"),
+                    "kpi": kpi,
+                    "source": cleaned.get(f"source_{index}") or None,
+                    "comparator": cleaned.get(f"comparator_{index}"),
+                    "target": target,
+                    "period": cleaned.get(f"period_{index}"),
+                    "team": cleaned.get(f"team_{index}"),
+                }
+            )
+        if not accepted and not self.errors:
+            self.add_error(None, "Tick at least one SLA to accept.")
+        cleaned["proposals"] = accepted
+        return cleaned

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import home, kpis, settings
+from .views import breaches, home, kpis, notifications, settings, slas
 
 app_name = "dashboard"
 
@@ -13,4 +13,14 @@ urlpatterns = [
     path("settings/", settings.SettingsView.as_view(), name="settings"),
     path("settings/channels/", settings.ChannelOwnershipView.as_view(), name="settings_channels"),
     path("settings/targets/", settings.KpiTargetsView.as_view(), name="settings_targets"),
+    path("slas/", slas.SlaListView.as_view(), name="slas"),
+    path("slas/new/", slas.SlaCreateView.as_view(), name="sla_create"),
+    path("slas/accept/", slas.SlaProposalsAcceptView.as_view(), name="sla_accept"),
+    path("slas/from-goal/", slas.SlaFromGoalView.as_view(), name="sla_from_goal"),
+    path("slas/breaches/", breaches.BreachListView.as_view(), name="breaches"),
+    path("slas/breaches.csv", breaches.BreachCsvView.as_view(), name="breaches_csv"),
+    path("slas/<int:pk>/", slas.SlaDetailView.as_view(), name="sla_detail"),
+    path("slas/<int:pk>/edit/", slas.SlaEditView.as_view(), name="sla_edit"),
+    path("slas/<int:pk>/retire/", slas.SlaRetireView.as_view(), name="sla_retire"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
 ]

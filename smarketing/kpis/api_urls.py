@@ -12,5 +12,4 @@ urlpatterns = [
     path("kpis/jobs/", apis.KpiSnapshotJobListApi.as_view(), name="api-kpi-jobs"),
     path("kpis/jobs/refresh/", apis.KpiSnapshotRefreshApi.as_view(), name="api-kpi-refresh"),
     path("planner/", apis.PlannerApi.as_view(), name="api-planner"),
-    path("settings/", apis.WorkspaceSettingsApi.as_view(), name="api-settings"),
 ]

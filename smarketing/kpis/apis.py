@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -10,9 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
-from smarketing.configuration.models import ChannelOwnership, KpiTarget, OwningTeam
-from smarketing.configuration.selectors import workspace_settings_get
-from smarketing.configuration.services import workspace_settings_update
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
 from . import services
@@ -23,7 +19,6 @@ from .selectors.context import kpi_period_parse
 from .selectors.planner import funnel_plan_get
 from .selectors.reports import kpi_report_read
 from .selectors.snapshots import kpi_snapshot_job_list, kpi_snapshot_series, kpi_value
-from .selectors.targets import kpi_targets_get
 
 MAX_SERIES_DAYS = 3660
 
@@ -226,76 +221,3 @@ class KpiSnapshotRefreshApi(APIView):
     def post(self, request):
         job = services.kpi_snapshot_nightly_enqueue()
         return Response(KpiSnapshotJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-
-# --- Settings and targets ---------------------------------------------------------------------
-
-
-class KpiTargetSerializer(serializers.Serializer):
-    kpi = serializers.CharField()
-    comparator = serializers.ChoiceField(choices=KpiTarget.Comparator.choices)
-    target = serializers.DecimalField(max_digits=20, decimal_places=6)
-
-
-class SettingsOutputSerializer(serializers.Serializer):
-    time_zone = serializers.CharField()
-    currency = serializers.CharField()
-    response_sla_hours = serializers.DecimalField(max_digits=8, decimal_places=2)
-    conversion_window_days = serializers.IntegerField(allow_null=True)
-    definitions_version = serializers.IntegerField()
-    channel_ownership = serializers.DictField(child=serializers.CharField())
-    kpi_targets = KpiTargetSerializer(many=True)
-
-
-def settings_body() -> dict:
-    row = workspace_settings_get()
-    return SettingsOutputSerializer(
-        {
-            "time_zone": row.time_zone,
-            "currency": row.currency,
-            "response_sla_hours": row.response_sla_hours,
-            "conversion_window_days": row.conversion_window_days,
-            "definitions_version": row.definitions_version,
-            "channel_ownership": dict(ChannelOwnership.objects.values_list("source", "team")),
-            "kpi_targets": [
-                {"kpi": target.kpi, "comparator": target.comparator, "target": target.target}
-                for target in sorted(kpi_targets_get().values(), key=lambda target: target.kpi)
-            ],
-        }
-    ).data
-
-
-class WorkspaceSettingsApi(APIView):
-    """The workspace's settings and KPI targets (admins only); one transaction per change."""
-
-    permission_classes = [IsWorkspaceAdmin]
-
-    class InputSerializer(serializers.Serializer):
-        time_zone = serializers.CharField(required=False)
-        currency = serializers.CharField(required=False)
-        response_sla_hours = serializers.DecimalField(
-            max_digits=8, decimal_places=2, required=False
-        )
-        conversion_window_days = serializers.IntegerField(required=False, allow_null=True)
-        channel_ownership = serializers.DictField(
-            child=serializers.ChoiceField(choices=OwningTeam.choices), required=False
-        )
-        kpi_targets = KpiTargetSerializer(many=True, required=False)
-
-    @extend_schema(responses=SettingsOutputSerializer)
-    def get(self, request):
-        return Response(settings_body())
-
-    @extend_schema(request=InputSerializer, responses=SettingsOutputSerializer)
-    def patch(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        kpi_targets = values.pop("kpi_targets", None)
-        with transaction.atomic():
-            workspace_settings_update(
-                channel_ownership=values.pop("channel_ownership", None), changes=values
-            )
-            if kpi_targets is not None:
-                services.kpi_targets_replace(kpi_targets=kpi_targets)
-        return Response(settings_body())

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.configuration.models import KpiTarget
 from smarketing.core.periods import (
     SNAPSHOT_GRAINS,
     Grain,
@@ -20,11 +19,11 @@ from smarketing.core.periods import (
     periods_overlapping,
 )
 
+from . import signals
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from .selectors.context import kpi_context_get
 from .selectors.reports import kpi_report_breakdowns
 from .sql import KpiContext
-from .targets import target_problems
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +167,12 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
         raise
     job.status, job.finished_at = JobStatus.SUCCEEDED, timezone.now()
     job.save()
+    refreshed = [(str(period.grain), period.start) for period, _ in computed]
+    transaction.on_commit(
+        lambda: signals.snapshots_refreshed.send(
+            sender=KpiSnapshotJob, job_id=job.pk, periods=refreshed
+        )
+    )
     return job
 
 
@@ -207,16 +212,3 @@ def _snapshots_replace(
             snapshot.computed_at = now
             snapshot.save()
     return changed
-
-
-@transaction.atomic
-def kpi_targets_replace(*, kpi_targets: list[dict[str, Any]]) -> list[KpiTarget]:
-    """Make `kpi_targets` (each `{"kpi", "comparator", "target"}`) the workspace's targets.
-
-    Raises ValidationError keyed by KPI, and changes nothing, when one of them is invalid.
-    """
-    problems = target_problems(kpi_targets)
-    if problems:
-        raise ValidationError(problems)
-    KpiTarget.objects.all().delete()
-    return KpiTarget.objects.bulk_create(KpiTarget(**target) for target in kpi_targets)

@@ -53,6 +53,7 @@ TENANT_APPS = [
     "smarketing.configuration",
     "smarketing.funnel",
     "smarketing.kpis",
+    "smarketing.slas",
     "smarketing.dashboard",
     "surveys",
 ]
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.workspace",
+                "smarketing.dashboard.context_processors.notifications",
             ],
         },
     }
@@ -195,6 +197,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys-periodic": {"task": "surveys.periodic_all", "schedule": 15 * 60.0},
     # Recomputes the KPI snapshots of the trailing 18 months in every workspace, at night (UTC).
     "kpis-nightly": {"task": "kpis.snapshot_nightly", "schedule": crontab(hour=2, minute=30)},
+    # Judges every workspace's SLAs hourly: the period in progress (forecast) and the one that
+    # closed last (periods close at midnight in each workspace's time zone, so hourly).
+    "slas-evaluate": {"task": "slas.evaluate_all", "schedule": crontab(minute=7)},
     # Requeues (once), then fails, imports left queued/running with no worker on them.
     "funnel-stale-imports": {"task": "funnel.import_jobs_stale_all", "schedule": 5 * 60.0},
 }

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
-from smarketing.configuration.models import KpiTarget
 from smarketing.core.periods import Grain, period_containing
 from smarketing.kpis import services
 from tests.browser.conftest import add_person
+from tests.factories.slas import kpi_target_make
 from tests.kpis.conftest import deal, lead
 
 PHONE = {"width": 390, "height": 844}
@@ -41,7 +41,7 @@ def kpi_workspace(workspace_factory):
             created_at=f"{before.first_day}T09:00",
             closed_at=f"{last.first_day + timedelta(days=5)}T09:00",
         )
-        KpiTarget.objects.create(kpi="leads", comparator=">=", target=100)
+        kpi_target_make("leads", ">=", 100)
         job = services.kpi_snapshot_refresh_enqueue(
             import_id=None, start=before.start, end=before.start + timedelta(days=1)
         )

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
-from smarketing.configuration.models import ChannelOwnership, KpiTarget
+from smarketing.configuration.models import ChannelOwnership
 from smarketing.core.periods import Grain, period_containing
 from smarketing.kpis import services
 from tests.browser.conftest import add_person
+from tests.factories.slas import kpi_targets_stored
 from tests.kpis.conftest import lead, spend
 
 PHONE = {"width": 390, "height": 844}
@@ -90,7 +91,7 @@ def test_admin_sets_a_channel_owner_and_targets_then_sees_them_judged_on_the_das
 
     with schema_context(workspace.schema_name):
         assert dict(ChannelOwnership.objects.values_list("source", "team")) == {"webinar": "sales"}
-        assert {t.kpi: (t.comparator, t.target) for t in KpiTarget.objects.all()} == {
+        assert kpi_targets_stored() == {
             "mql_to_sql_rate": (">=", Decimal("0.3")),
             "leads": (">=", Decimal("4")),
         }

@@ -34,7 +34,8 @@ def test_admin_updates_settings_and_definition_changes_bump_the_version(
     assert body["definitions_version"] == 2
     assert body["channel_ownership"] == {"events": "sales"}
     assert body["kpi_targets"][0]["kpi"] == "mql_to_sql_rate"
-    assert len(callbacks) == 1  # one snapshot refresh queued
+    # One snapshot refresh, and the evaluation of the new target (a shared monthly SLA).
+    assert len(callbacks) == 2
     with schema_context(alpha.schema_name):
         assert KpiSnapshotJob.objects.count() == 1
 

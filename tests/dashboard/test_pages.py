@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 from django_tenants.utils import schema_context
 
-from smarketing.configuration.models import KpiTarget
 from smarketing.core.periods import Grain, period_containing
 from smarketing.kpis import services
 from smarketing.kpis.models import KpiSnapshot
 from smarketing.kpis.selectors import snapshots
 from tests.conftest import ALPHA_HOST, client_for
+from tests.factories.slas import kpi_target_make
 from tests.kpis.conftest import at, deal, lead
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +86,8 @@ def test_dashboard_lists_anomalies_targets_and_stability(alpha, frozen_now, bob_
         for number, value in enumerate(leads, start=2):
             label = f"2026-{number:02d}"
             month_snapshot(label, leads=value, mql_to_sql_rate=rates.get(label, 0.4))
-        KpiTarget.objects.create(kpi="leads", comparator=">=", target=50)
-        KpiTarget.objects.create(kpi="mql_to_sql_rate", comparator=">=", target="0.3")
+        kpi_target_make("leads", ">=", 50)
+        kpi_target_make("mql_to_sql_rate", ">=", "0.3")
     page = bob_client.get("/")
     # Baseline February–September: median 10.5, MAD 0.5, z = 0.6745 × 29.5 / 0.5 = 39.8.
     [anomaly] = page.context["anomalies"]

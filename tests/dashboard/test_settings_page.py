@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from smarketing.configuration.models import ChannelOwnership, KpiTarget, WorkspaceSettings
+from smarketing.configuration.models import ChannelOwnership, WorkspaceSettings
 from smarketing.kpis.models import KpiSnapshotJob
 from tests.conftest import ALPHA_HOST, make_user
+from tests.factories.slas import kpi_target_make, kpi_targets_stored
 from tests.kpis.conftest import lead, spend, traffic
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def stored_targets(workspace) -> dict[str, tuple[str, Decimal]]:
     with schema_context(workspace.schema_name):
-        return {t.kpi: (t.comparator, t.target) for t in KpiTarget.objects.all()}
+        return kpi_targets_stored()
 
 
 def stored_state(workspace) -> tuple[dict[str, str], int, int]:
@@ -114,8 +115,10 @@ def test_admin_adds_a_rate_target_typed_in_percent_stored_as_the_api_stores_it(
         )
     assert response.status_code == 302 and response["Location"] == "/settings/#targets"
     assert stored_targets(alpha) == {"mql_to_sql_rate": (">=", Decimal("0.3"))}
-    # Targets change no KPI value: like the API, no new definitions version, no refresh.
-    assert stored_state(alpha)[1:] == (1, 0) and callbacks == []
+    # Targets change no KPI value: like the API, no new definitions version, no refresh; the
+    # new SLA's history is judged by a task once the change commits.
+    assert stored_state(alpha)[1:] == (1, 0)
+    assert [callback.__qualname__ for callback in callbacks] == ["_evaluate_later.<locals>.send"]
     api = alice_client.get("/api/v1/settings/").json()
     assert api["kpi_targets"] == [
         {"kpi": "mql_to_sql_rate", "comparator": ">=", "target": "0.300000"}
@@ -125,9 +128,9 @@ def test_admin_adds_a_rate_target_typed_in_percent_stored_as_the_api_stores_it(
 def test_admin_edits_and_removes_targets_each_in_its_unit(alpha, alice_client):
     with schema_context(alpha.schema_name):
         WorkspaceSettings.objects.create(currency="EUR")
-        KpiTarget.objects.create(kpi="mql_to_sql_rate", comparator=">=", target=Decimal("0.3"))
-        KpiTarget.objects.create(kpi="revenue", comparator=">=", target=Decimal("50000"))
-        KpiTarget.objects.create(kpi="cost_per_lead", comparator="<=", target=Decimal("40"))
+        kpi_target_make("mql_to_sql_rate", ">=", Decimal("0.3"))
+        kpi_target_make("revenue", ">=", Decimal("50000"))
+        kpi_target_make("cost_per_lead", "<=", Decimal("40"))
     page = alice_client.get("/settings/")
     form = page.context["target_form"]
     shown = {row["label"]: (row["target"].value(), row["unit"]) for row in form.rows}
@@ -166,20 +169,20 @@ def test_admin_edits_and_removes_targets_each_in_its_unit(alpha, alice_client):
 @pytest.mark.parametrize(
     ("kpi", "typed", "message"),
     [
-        ("mql_to_sql_rate", "130 %", "a share is at most 100 %"),
+        ("mql_to_sql_rate", "130 %", "a rate target is a fraction between 0 and 1"),
         ("mql_to_sql_rate", "thirty", "&#x27;thirty&#x27; is not a number (e.g. 30 %)."),
         ("mql_to_sql_rate", "", "Enter a target value."),
         ("mql_to_sql_rate", "33.33333 %", "At most 4 decimals in a percentage."),
-        ("revenue", "-5", "Target for Revenue: cannot be negative"),
+        ("revenue", "-5", "Revenue target&quot;: the target cannot be negative"),
         ("revenue", "20 %", "Only rates take a percentage; enter a plain number."),
-        ("leads", "10.5", "Target for Leads: a count is a whole number"),
+        ("leads", "10.5", "Leads target&quot;: a count target is a whole number"),
     ],
 )
 def test_invalid_target_is_refused_with_a_message_and_nothing_changes(
     alpha, alice_client, kpi, typed, message
 ):
     with schema_context(alpha.schema_name):
-        KpiTarget.objects.create(kpi="win_rate", comparator=">=", target=Decimal("0.2"))
+        kpi_target_make("win_rate", ">=", Decimal("0.2"))
     response = alice_client.post(
         "/settings/targets/",
         {
@@ -207,7 +210,7 @@ def test_a_target_value_without_a_kpi_is_refused(alpha, alice_client):
     ("targets", "message"),
     [
         ([{"kpi": "stage_days_median", "comparator": "<=", "target": "5"}], "one value per stage"),
-        ([{"kpi": "win_rate", "comparator": ">=", "target": "30"}], "at most 100 %"),
+        ([{"kpi": "win_rate", "comparator": ">=", "target": "30"}], "between 0 and 1"),
         (
             [
                 {"kpi": "win_rate", "comparator": ">=", "target": "0.3"},
@@ -251,7 +254,7 @@ def test_outsider_from_beta_gets_nothing_and_beta_sees_only_its_own(
     alpha, beta, alpha_channels, charlie_client
 ):
     with schema_context(alpha.schema_name):
-        KpiTarget.objects.create(kpi="leads", comparator=">=", target=Decimal("7"))
+        kpi_target_make("leads", ">=", Decimal("7"))
     # Charlie's beta session cookie on alpha's host: no such session in alpha, so a sign-in.
     outsider = Client(HTTP_HOST=ALPHA_HOST)
     outsider.cookies.load({name: morsel.value for name, morsel in charlie_client.cookies.items()})

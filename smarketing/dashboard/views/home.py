@@ -14,8 +14,8 @@ from smarketing.kpis.selectors.snapshots import (
     kpi_snapshot_series,
     kpi_value,
 )
-from smarketing.kpis.selectors.targets import kpi_targets_get
-from smarketing.kpis.targets import target_met
+from smarketing.slas.rules import target_met
+from smarketing.slas.selectors import sla_targets_by_kpi
 
 # The figures on the home page, in order; charts plot the monthly series of the first ones.
 HEADLINE_KPIS = (
@@ -38,7 +38,8 @@ STEADY_BELOW, UNSTABLE_ABOVE = 0.10, 0.25
 
 
 def _targets(values: dict | None) -> list[dict]:
-    """Every target of the workspace with the value it is judged on and whether it is met."""
+    """Every monthly SLA on the whole workspace (KPI targets are SLAs) with the value of the
+    shown month and whether it is met."""
     return [
         {
             "key": key,
@@ -47,7 +48,7 @@ def _targets(values: dict | None) -> list[dict]:
             "value": kpi_value(values, key),
             "met": target_met(kpi_value(values, key), target.comparator, target.target),
         }
-        for key, target in sorted(kpi_targets_get().items())
+        for key, target in sorted(sla_targets_by_kpi(period="month").items())
     ]
 
 

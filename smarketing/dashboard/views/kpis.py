@@ -16,8 +16,8 @@ from smarketing.kpis.selectors.snapshots import (
     kpi_snapshot_for_period,
     kpi_value,
 )
-from smarketing.kpis.selectors.targets import kpi_targets_get
-from smarketing.kpis.targets import target_met
+from smarketing.slas.rules import target_met
+from smarketing.slas.selectors import sla_targets_by_kpi
 
 from ..forms import PlannerForm
 
@@ -51,7 +51,8 @@ class KpiPeriodView(RoleRequiredMixin, TemplateView):
             context["next_label"] = period.next().label
         context["snapshot"] = snapshot
         if snapshot:
-            targets = kpi_targets_get()
+            # The SLAs on the whole workspace judged per period of this kind are its targets.
+            targets = sla_targets_by_kpi(period=str(period.grain))
             sources = list(snapshot.by_source)
             context["sources"] = sources
             rows = []

@@ -1,5 +1,5 @@
-"""The settings page (admins only): general settings, channel owners and KPI targets, each
-saved by its own form through the services the API uses."""
+"""The settings page (admins only): general settings, channel owners and KPI targets (the
+shared monthly SLAs), each saved by its own form through the services the API uses."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,8 +13,8 @@ from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration import services
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.funnel.selectors import channel_list
-from smarketing.kpis.selectors.targets import kpi_targets_get
-from smarketing.kpis.services import kpi_targets_replace
+from smarketing.slas.selectors import sla_kpi_target_list
+from smarketing.slas.services import sla_kpi_targets_replace
 
 from ..forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm
 
@@ -31,7 +31,7 @@ def _settings_initial() -> dict:
 
 def _targets_form(data=None) -> KpiTargetsForm:
     return KpiTargetsForm(
-        data, targets=list(kpi_targets_get().values()), currency=workspace_settings_get().currency
+        data, targets=sla_kpi_target_list(), currency=workspace_settings_get().currency
     )
 
 
@@ -101,12 +101,14 @@ class KpiTargetsView(SettingsPageMixin, View):
         form = _targets_form(request.POST)
         if form.is_valid():
             try:
-                kpi_targets_replace(kpi_targets=form.cleaned_data["kpi_targets"])
+                sla_kpi_targets_replace(kpi_targets=form.cleaned_data["kpi_targets"])
             except ValidationError as error:
                 form.add_service_error(error)
             else:
                 messages.success(
-                    request, "KPI targets saved: the dashboard shows each as met or missed."
+                    request,
+                    "KPI targets saved (shared monthly SLAs): the dashboard shows each as met"
+                    " or missed.",
                 )
                 return _back("targets")
         return self.page(target_form=form)

@@ -4,7 +4,6 @@
 - `reports`: KPIs of any period (computed live, or read from its snapshot);
 - `snapshots`: stored snapshots, series of them, the default month, refresh jobs;
 - `anomalies`: spikes and dips, and the stability of rates, from snapshots;
-- `targets`: the workspace's KPI targets;
 - `planner`: the goal planner's rates and figures.
 
 The SQL statement itself is compiled in `smarketing.kpis.sql`; formulas live in

@@ -1,0 +1,108 @@
+"""Who breached, lead by lead: the MQLs overdue now or breached in a period for the response
+and disposition SLAs, by owner and source, and their CSV."""
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+
+from smarketing.accounts.models import Role
+from smarketing.accounts.permissions import RoleRequiredMixin
+from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.core.periods import PeriodError
+from smarketing.funnel.selectors import csv_safe
+from smarketing.kpis.selectors.context import kpi_period_parse
+from smarketing.slas.breaches import (
+    BREACH_KIND_OF_KPI,
+    BREACH_KINDS,
+    mql_breach_list,
+    mql_breach_rows,
+)
+
+# The KPIs whose SLAs have a breach list, and the list's kind.
+BREACH_KPIS = BREACH_KIND_OF_KPI
+ROWS_SHOWN = 200
+# "Overdue now" looks back this far by default; `since=all` lists every overdue MQL.
+OVERDUE_LOOKBACK_DAYS = 90
+
+
+def _scope(request) -> dict:
+    """The list asked for by the query string: kind, period (or overdue now), since, filters;
+    `error` when the period does not parse."""
+    params = request.GET
+    kind = params.get("kind") if params.get("kind") in BREACH_KINDS else "response"
+    scope: dict = {
+        "kind": kind,
+        "period": None,
+        "since": None,
+        "owner": params.get("owner") or None,
+        "source": params.get("source") or None,
+        "period_text": (params.get("period") or "").strip(),
+        "since_text": params.get("since") or "",
+        "error": "",
+    }
+    now = timezone.now()
+    if scope["period_text"]:
+        try:
+            period = kpi_period_parse(scope["period_text"])
+        except PeriodError as error:
+            scope["error"] = str(error)
+        else:
+            scope["period"] = period
+    elif scope["since_text"] != "all":
+        scope["since"] = now - timedelta(days=OVERDUE_LOOKBACK_DAYS)
+    return scope
+
+
+def _query(scope: dict) -> dict:
+    return {name: scope[name] for name in ("kind", "period", "since", "owner", "source")}
+
+
+class BreachListView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request) -> HttpResponse:
+        scope = _scope(request)
+        context: dict = {"scope": scope, "kinds": BREACH_KINDS.values(), "rows_shown": ROWS_SHOWN}
+        if not scope["error"]:
+            context["breaches"] = mql_breach_list(
+                **_query(scope), now=timezone.now(), limit=ROWS_SHOWN
+            )
+        context["csv_query"] = request.GET.urlencode()
+        context["lookback_days"] = OVERDUE_LOOKBACK_DAYS
+        with timezone.override(workspace_time_zone()):
+            return render(request, "dashboard/breaches.html", context)
+
+
+def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    # The funnel export's escaping (a cell a spreadsheet would run as a formula gets a quote).
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_safe(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+class BreachCsvView(RoleRequiredMixin, View):
+    minimum_role = Role.VIEWER
+
+    def get(self, request) -> HttpResponse:
+        scope = _scope(request)
+        if scope["error"]:
+            return HttpResponse(scope["error"], status=400, content_type="text/plain")
+        rows = mql_breach_rows(**_query(scope), now=timezone.now())
+        label = scope["period"].label if scope["period"] else "overdue-now"
+        label = re.sub(r"[^0-9A-Za-z-]+", "-", label).strip("-")
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="mql-{scope["kind"]}-breaches-{label}.csv"'
+        )
+        return response
