@@ -155,7 +155,7 @@ def mql_breach_list(
     breached = _breached(
         breach_kind, now=now, period=period, since=since, owner=owner, source=source
     )
-    rows = breached.order_by("due_at", "lead_id")
+    rows = breached.order_by(F("due_at").asc(), "lead_id")
     by_owner = breached.values("owner").annotate(count=Count("id")).order_by("-count", "owner")
     by_source = breached.values("source").annotate(count=Count("id")).order_by("-count", "source")
     return BreachList(
@@ -185,7 +185,7 @@ def mql_breach_rows(
         BREACH_KINDS[kind], now=now, period=period, since=since, owner=owner, source=source
     )
     yield CSV_HEADER
-    for lead in breached.order_by("due_at", "lead_id").iterator(chunk_size=2000):
+    for lead in breached.order_by(F("due_at").asc(), "lead_id").iterator(chunk_size=2000):
         breach = _breach(lead, now)
         yield [
             breach.lead_id,

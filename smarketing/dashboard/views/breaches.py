@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -94,7 +95,7 @@ def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
 class BreachCsvView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
-    def get(self, request) -> HttpResponse:
+    def get(self, request) -> HttpResponseBase:
         scope = _scope(request)
         if scope["error"]:
             return HttpResponse(scope["error"], status=400, content_type="text/plain")
