@@ -55,7 +55,8 @@ from smarketing.kpis import services as kpi_services
 from smarketing.kpis.models import KpiSnapshot
 from smarketing.kpis.selectors.context import kpi_period_parse
 from smarketing.slas import services as sla_services
-from smarketing.slas.models import Notification, Sla
+from smarketing.slas.glossary import STANDARD_DEFINITIONS
+from smarketing.slas.models import DefinitionVersion, Notification, Sla
 from surveys import services as survey_services
 from surveys import tokens as survey_tokens
 from surveys.models import Invitee, Survey
@@ -79,6 +80,7 @@ MARKER_DRAFT = "Alpha confidential draft"
 MARKER_CUSTOMER = "customer-zeta@alpha-client.test"
 MARKER_SLA = "Alpha confidential SLA"
 MARKER_MQL = "ALPHA-MQL-8842"
+MARKER_DEFINITION = "Alpha confidential definition of an MQL"
 ALPHA_MARKERS = (
     "alice@alpha.test",
     "bob@alpha.test",
@@ -94,6 +96,7 @@ ALPHA_MARKERS = (
     MARKER_CUSTOMER,
     MARKER_SLA,
     MARKER_MQL,
+    MARKER_DEFINITION,
 )
 
 IMPORT_CSV = (
@@ -238,6 +241,23 @@ COVERED: dict[str, Route] = {
     ),
     "notifications/": Route(
         "/notifications/", owner_sees=(MARKER_SLA,), writes={"post": {"action": "emails_off"}}
+    ),
+    # --- shared definitions ---------------------------------------------------------------
+    "glossary/": Route("/glossary/", owner_sees=(MARKER_DEFINITION,)),
+    "glossary/new/": Route(
+        "/glossary/new/",
+        writes={"post": {f"text_{stage}": "Sneaky definition" for stage in STANDARD_DEFINITIONS}},
+    ),
+    "glossary/leads/": Route("/glossary/leads/", owner_status=405, writes={"post": {}}),
+    "glossary/<int:number>/": Route(
+        "/glossary/{definition_number}/", owner_sees=(MARKER_DEFINITION,), alpha_ids=True
+    ),
+    # Signers are the marketing and sales admins and named leads (alice leads no such team).
+    "glossary/<int:number>/sign/": Route(
+        "/glossary/{definition_number}/sign/",
+        owner_status=405,
+        writes={"post": {}},
+        alpha_ids=True,
     ),
     # --- surveys --------------------------------------------------------------------------
     "surveys/": Route("/surveys/", owner_sees=(MARKER_SURVEY, MARKER_NPS, MARKER_DRAFT)),
@@ -568,6 +588,8 @@ COVERED: dict[str, Route] = {
 
 # Covered routes for workspace admins only, even to read (the whole admin site is, too).
 ADMINS_ONLY = {
+    "glossary/new/",
+    "glossary/leads/",
     "slas/new/",
     "slas/accept/",
     "slas/from-goal/",
@@ -806,12 +828,20 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
         january = kpi_period_parse("2025-01")
         sla_services.slas_evaluate_period(period=january, now=datetime(2025, 2, 2, tzinfo=UTC))
         assert Notification.objects.filter(recipient=alice).exists()
+        definition = sla_services.definition_version_create(
+            author=alice,
+            stages={
+                stage: {"text": MARKER_DEFINITION if stage == "mql" else text}
+                for stage, text in STANDARD_DEFINITIONS.items()
+            },
+        )
     with schema_context(beta.schema_name):
         # The ids below name nothing in beta, so a 404 there is the isolation, not luck.
         assert not ImportJob.objects.filter(pk=job.pk).exists()
         assert not ColumnMapping.objects.filter(pk=saved_mapping.pk).exists()
         assert not Survey.objects.filter(pk__in=[survey.pk, nps.pk, draft.pk]).exists()
         assert not Sla.objects.filter(pk=sla.pk).exists()
+        assert not DefinitionVersion.objects.filter(number=definition.number).exists()
         # Beta's settings row is made on its first page view: made now, it is no change later.
         workspace_settings_get()
     return World(
@@ -828,6 +858,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
             "draft_id": draft.pk,
             "user_content_type_id": user_content_type_id,
             "sla_id": sla.pk,
+            "definition_number": definition.number,
             # The member never signs in here: a sign-in would void the token (it hashes last_login).
             "reset_uid": urlsafe_base64_encode(force_bytes(member.pk)),
             "reset_token": default_token_generator.make_token(member),

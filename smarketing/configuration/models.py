@@ -25,7 +25,8 @@ class WorkspaceSettings(models.Model):
         blank=True,
         help_text="Cohort rates count a conversion only within this many days.",
     )
-    # Bumped whenever the shared stage definitions change; snapshots record it.
+    # The version of the shared stage definitions in force (1: the product's standard ones until
+    # both teams sign their own); KPI snapshots record it.
     definitions_version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,7 +13,7 @@ from . import signals
 from .models import ChannelOwnership, OwningTeam, WorkspaceSettings
 from .selectors import channel_owner, channel_ownership_overrides, workspace_settings_get
 
-# Fields whose change alters KPI definitions (the stage SLA, the cohort window, ownership).
+# Fields whose change alters KPI values (the response time, the cohort window; ownership too).
 DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
 SCALAR_FIELDS = {"time_zone", "currency", *DEFINITION_FIELDS}
 
@@ -70,8 +70,6 @@ def workspace_settings_update(
                 ChannelOwnership(source=source, team=team)
                 for source, team in channel_ownership.items()
             )
-    if changed & (DEFINITION_FIELDS | {"channel_ownership"}):
-        row.definitions_version += 1
     row.save()
     if changed & (DEFINITION_FIELDS | {"channel_ownership", "time_zone"}):
         signals.kpi_inputs_changed.send(
@@ -102,3 +100,19 @@ def channel_ownership_update(*, owners: dict[str, str]) -> dict[str, str]:
     if changed:
         workspace_settings_update(changes={}, channel_ownership=overrides)
     return changed
+
+
+@transaction.atomic
+def definitions_version_set(*, version: int) -> WorkspaceSettings:
+    """The shared stage definitions of version `version` are in force from now on: KPI
+    snapshots computed from now record it. Called by the app that keeps the definitions (the
+    number only ever goes up)."""
+    row = WorkspaceSettings.objects.select_for_update().get(pk=workspace_settings_get().pk)
+    if version < row.definitions_version:
+        raise ValidationError(
+            f"definitions version {version} is older than the one in force"
+            f" ({row.definitions_version})"
+        )
+    row.definitions_version = version
+    row.save(update_fields=["definitions_version", "updated_at"])
+    return row

@@ -14,13 +14,15 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from smarketing.accounts.models import Role
 from smarketing.configuration.models import OwningTeam
 from smarketing.funnel.selectors import Channel
 from smarketing.kpis.compute import Unit
 from smarketing.kpis.definitions import KPIS, KPIS_BY_KEY
 from smarketing.kpis.target_input import UNIT_WORDS, target_format, target_parse
 from smarketing.slas.forms import target_shown, typed_target
-from smarketing.slas.models import Comparator, Sla, SlaTeam
+from smarketing.slas.glossary import CRITERIA_FIELDS, SCORE_MAX, TEXT_MAX_LENGTH
+from smarketing.slas.models import Comparator, SignoffTeam, Sla, SlaTeam
 
 TEAM_CHOICES = [(OwningTeam.MARKETING, "Marketing"), (OwningTeam.SALES, "Sales")]
 COMPARATOR_CHOICES = [
@@ -322,3 +324,84 @@ class SlaProposalsForm(_Form):
             self.add_error(None, "Tick at least one SLA to accept.")
         cleaned["proposals"] = accepted
         return cleaned
+
+
+class DefinitionsForm(_Form):
+    """A new version of the shared definitions: each stage's text and optional criteria."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="What changes",
+        help_text="One line for the history, e.g. “MQLs need a company size”.",
+    )
+
+    def __init__(self, *args: Any, stages: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage_rows = []
+        for row in stages:
+            stage, criteria = row["stage"], row["criteria"]
+            self.fields[f"text_{stage}"] = forms.CharField(
+                label=row["name"],
+                initial=row["text"],
+                max_length=TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields[f"fields_{stage}"] = forms.MultipleChoiceField(
+                label="Fields that must be filled in",
+                choices=[(field, field) for field in CRITERIA_FIELDS],
+                initial=criteria.get("required_fields", []),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields[f"score_{stage}"] = forms.IntegerField(
+                label="Minimum lead score",
+                initial=criteria.get("min_lead_score"),
+                min_value=0,
+                max_value=SCORE_MAX,
+                required=False,
+            )
+            self.stage_rows.append(
+                {
+                    "stage": stage,
+                    "text": self[f"text_{stage}"],
+                    "fields": self[f"fields_{stage}"],
+                    "score": self[f"score_{stage}"],
+                }
+            )
+
+    def stages(self) -> dict[str, dict[str, Any]]:
+        data = self.cleaned_data
+        return {
+            row["stage"]: {
+                "text": data.get(f"text_{row['stage']}", ""),
+                "criteria": {
+                    "required_fields": list(data.get(f"fields_{row['stage']}") or []),
+                    "min_lead_score": data.get(f"score_{row['stage']}"),
+                },
+            }
+            for row in self.stage_rows
+        }
+
+
+class TeamLeadsForm(_Form):
+    """Who signs the definitions for each team, besides its admins."""
+
+    def __init__(self, *args: Any, members: list[Any], leads: dict[str, list[Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for team, label in SignoffTeam.choices:
+            people = [m for m in members if m.team == team and m.role != Role.VIEWER]
+            self.fields[team] = forms.MultipleChoiceField(
+                label=f"{label} leads",
+                choices=[(str(member.pk), member.email) for member in people],
+                initial=[str(member.pk) for member in leads.get(team, [])],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        self.members = {str(member.pk): member for member in members}
+
+    def leads(self) -> dict[str, list[Any]]:
+        return {
+            team: [self.members[pk] for pk in self.cleaned_data.get(team, [])]
+            for team in SignoffTeam.values
+        }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import breaches, home, kpis, notifications, settings, slas
+from .views import breaches, glossary, home, kpis, notifications, settings, slas
 
 app_name = "dashboard"
 
@@ -23,4 +23,13 @@ urlpatterns = [
     path("slas/<int:pk>/edit/", slas.SlaEditView.as_view(), name="sla_edit"),
     path("slas/<int:pk>/retire/", slas.SlaRetireView.as_view(), name="sla_retire"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path("glossary/", glossary.GlossaryView.as_view(), name="glossary"),
+    path("glossary/new/", glossary.DefinitionVersionCreateView.as_view(), name="glossary_new"),
+    path("glossary/leads/", glossary.TeamLeadsView.as_view(), name="glossary_leads"),
+    path(
+        "glossary/<int:number>/", glossary.DefinitionVersionView.as_view(), name="glossary_version"
+    ),
+    path(
+        "glossary/<int:number>/sign/", glossary.DefinitionSignView.as_view(), name="glossary_sign"
+    ),
 ]

@@ -173,3 +173,90 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: emails {'on' if self.email_enabled else 'off'}"
+
+
+class DefinitionVersion(models.Model):
+    """One version of the shared stage definitions. It takes effect when a marketing and a sales
+    signer have both signed it; the next version to take effect supersedes it. A version never
+    changes once written (signers sign exactly what they read): every change is a new one."""
+
+    number = models.PositiveIntegerField(unique=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    # A later version took effect (or, never in force, was replaced by a newer draft).
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Definitions v{self.number}"
+
+    @property
+    def status(self) -> str:
+        if self.effective_at and not self.superseded_at:
+            return "in_force"
+        if self.effective_at:
+            return "superseded"
+        return "withdrawn" if self.superseded_at else "awaiting_signatures"
+
+
+class StageDefinition(models.Model):
+    version = models.ForeignKey(DefinitionVersion, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(max_length=11)
+    text = models.TextField()
+    # {"required_fields": [...], "min_lead_score": n}, both optional.
+    criteria = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "stage"], name="stage_definition_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.stage}"
+
+
+class SignoffTeam(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+
+
+class DefinitionSignoff(models.Model):
+    """A team's signature of a version (its name kept should the person be removed)."""
+
+    version = models.ForeignKey(
+        DefinitionVersion, on_delete=models.CASCADE, related_name="signoffs"
+    )
+    team = models.CharField(max_length=9, choices=SignoffTeam.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signer = models.CharField(max_length=254)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "team"], name="definition_signoff_per_team")
+        ]
+        ordering = ["signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version} signed by {self.signer} ({self.team})"
+
+
+class TeamLead(models.Model):
+    """A person an admin named to sign the definitions for their team (besides the team's
+    admins)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_lead"
+    )
+    team = models.CharField(max_length=9, choices=SignoffTeam.choices)
+
+    def __str__(self) -> str:
+        return f"{self.user} leads {self.team}"

@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.accounts.models import Role
+from smarketing.configuration.selectors import workspace_settings_get, workspace_time_zone
 from smarketing.core.periods import Grain, Period, period_containing
 from smarketing.kpis.definitions import KPIS_BY_KEY
 from smarketing.kpis.selectors.context import kpi_context_get
@@ -24,7 +25,8 @@ from smarketing.kpis.selectors.snapshots import (
 )
 
 from .evaluation import Status, compliance, longest_met_streak, streak
-from .models import Sla, SlaEvaluation, SlaTeam
+from .glossary import STAGE_NAMES, STAGES, STANDARD_DEFINITIONS
+from .models import DefinitionVersion, SignoffTeam, Sla, SlaEvaluation, SlaTeam, TeamLead
 from .proposals import template_proposals
 
 # Compliance is shown over the latest 4 and 12 closed periods of each SLA.
@@ -236,3 +238,82 @@ def sla_template_list(*, now: datetime | None = None) -> list[dict[str, Any]]:
             averages[key] = sum(Fraction(str(value)) for value in values) / len(values)
     taken = set(Sla.objects.values_list("name", flat=True))
     return [proposal for proposal in template_proposals(averages) if proposal["name"] not in taken]
+
+
+# --- shared definitions ------------------------------------------------------------------------
+
+
+def definition_signer_team(user: Any) -> str | None:
+    """The team `user` signs the definitions for: an admin of marketing or sales signs for
+    that team, and so does a team lead an admin named; nobody else signs."""
+    if not getattr(user, "is_active", False) or user.team not in SignoffTeam.values:
+        return None
+    if not user.has_role(Role.MEMBER):
+        return None  # a viewer reads only
+    if user.role == Role.ADMIN:
+        return str(user.team)
+    lead = TeamLead.objects.filter(user=user).first()
+    return str(lead.team) if lead is not None and lead.team == user.team else None
+
+
+@dataclass
+class Glossary:
+    """The definitions in force (the standard ones, version 1, until a workspace signs its own),
+    the version awaiting signatures, and every version written."""
+
+    number: int
+    effective_at: datetime | None
+    stages: list[dict[str, Any]]
+    version: DefinitionVersion | None  # None: the standard definitions
+    pending: DefinitionVersion | None
+    history: list[DefinitionVersion]
+
+
+def _stage_rows(version: DefinitionVersion | None) -> list[dict[str, Any]]:
+    defined = {entry.stage: entry for entry in version.stages.all()} if version else {}
+    return [
+        {
+            "stage": stage,
+            "name": STAGE_NAMES[stage],
+            "text": defined[stage].text if stage in defined else STANDARD_DEFINITIONS[stage],
+            "criteria": defined[stage].criteria if stage in defined else {},
+        }
+        for stage in STAGES
+    ]
+
+
+def definition_version_get(*, number: int) -> DefinitionVersion | None:
+    return (
+        DefinitionVersion.objects.filter(number=number)
+        .prefetch_related("stages", "signoffs")
+        .first()
+    )
+
+
+def definition_stage_rows(version: DefinitionVersion | None) -> list[dict[str, Any]]:
+    return _stage_rows(version)
+
+
+def glossary_get() -> Glossary:
+    versions = list(
+        DefinitionVersion.objects.prefetch_related("stages", "signoffs").order_by("-number")
+    )
+    current = next((version for version in versions if version.status == "in_force"), None)
+    pending = next(
+        (version for version in versions if version.status == "awaiting_signatures"), None
+    )
+    return Glossary(
+        number=current.number if current else workspace_settings_get().definitions_version,
+        effective_at=current.effective_at if current else None,
+        stages=_stage_rows(current),
+        version=current,
+        pending=pending,
+        history=versions,
+    )
+
+
+def team_lead_list() -> dict[str, list[Any]]:
+    leads: dict[str, list[Any]] = {team: [] for team in SignoffTeam.values}
+    for lead in TeamLead.objects.select_related("user").order_by("user__email"):
+        leads[lead.team].append(lead.user)
+    return leads

@@ -1,5 +1,5 @@
 """Writes of the SLA app: SLAs (page, admin, API, files and the settings' KPI targets all come
-through here), their evaluation, and the alerts a breach raises."""
+through here), their evaluation, the alerts a breach raises, and the shared definitions."""
 
 from __future__ import annotations
 
@@ -9,18 +9,38 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from smarketing.accounts.models import Role, User
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.configuration.services import definitions_version_set
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period
 from smarketing.kpis.definitions import KPIS_BY_KEY
 
 from . import notifications
 from .evaluation import Evaluation, SlaTerms, alert_due, sla_evaluate
-from .models import Sla, SlaAlert, SlaEvaluation, SlaTeam
+from .glossary import STAGES, definitions_problems
+from .models import (
+    DefinitionSignoff,
+    DefinitionVersion,
+    SignoffTeam,
+    Sla,
+    SlaAlert,
+    SlaEvaluation,
+    SlaTeam,
+    StageDefinition,
+    TeamLead,
+)
 from .rules import FIELDS, sla_normalised, slas_problems
-from .selectors import PeriodValues, sla_current_period, sla_period_values, sla_periods
+from .selectors import (
+    PeriodValues,
+    definition_signer_team,
+    sla_current_period,
+    sla_period_values,
+    sla_periods,
+)
 
 # A new or changed SLA is judged over this many closed periods at once (its compliance over
 # 12 periods is then known from the start); routine evaluations look at the latest one.
@@ -367,3 +387,93 @@ def slas_accept(*, proposals: list[Mapping[str, Any]]) -> list[Sla]:
         sla = existing.get(fields["name"])
         accepted.append(sla_update(sla=sla, terms=terms) if sla else sla_create(terms=terms))
     return accepted
+
+
+# --- shared definitions ------------------------------------------------------------------------
+
+
+def _stage_entries(stages: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    entries = {}
+    for stage in STAGES:
+        entry = stages.get(stage) or {}
+        criteria = {key: value for key, value in (entry.get("criteria") or {}).items() if value}
+        if "required_fields" in criteria:
+            criteria["required_fields"] = sorted(criteria["required_fields"])
+        entries[stage] = {"text": (entry.get("text") or "").strip(), "criteria": criteria}
+    return entries
+
+
+@transaction.atomic
+def definition_version_create(
+    *, author: User | None, stages: Mapping[str, Mapping[str, Any]], note: str = ""
+) -> DefinitionVersion:
+    """Write a new version of the shared definitions (every stage's text and criteria). It is
+    not in force until a marketing and a sales signer signed it; a draft still awaiting
+    signatures is withdrawn (only the newest proposal can be signed)."""
+    problems = definitions_problems(stages)
+    if problems:
+        raise ValidationError(problems)
+    latest = DefinitionVersion.objects.select_for_update().order_by("-number").first()
+    in_force = workspace_settings_get().definitions_version
+    number = max(latest.number if latest else 0, in_force) + 1
+    now = timezone.now()
+    DefinitionVersion.objects.filter(effective_at=None, superseded_at=None).update(
+        superseded_at=now
+    )
+    version = DefinitionVersion.objects.create(
+        number=number, note=note.strip(), created_by=author, created_at=now
+    )
+    StageDefinition.objects.bulk_create(
+        StageDefinition(version=version, stage=stage, **entry)
+        for stage, entry in _stage_entries(stages).items()
+    )
+    return version
+
+
+@transaction.atomic
+def definition_version_sign(*, version: DefinitionVersion, user: User) -> DefinitionVersion:
+    """`user` signs `version` for their team. With both teams' signatures it takes effect: the
+    version before it is superseded, and KPI snapshots computed from now record its number."""
+    version = DefinitionVersion.objects.select_for_update().get(pk=version.pk)
+    team = definition_signer_team(user)
+    if team is None:
+        raise PermissionDenied(
+            "Only a marketing or sales admin, or a team lead an admin named, signs definitions."
+        )
+    if version.status != "awaiting_signatures":
+        raise ValidationError(f"Version {version.number} is {version.status.replace('_', ' ')}.")
+    if version.signoffs.filter(team=team).exists():
+        raise ValidationError(f"{team.capitalize()} has already signed version {version.number}.")
+    now = timezone.now()
+    DefinitionSignoff.objects.create(
+        version=version, team=team, user=user, signer=user.get_full_name() or user.email,
+        signed_at=now,
+    )  # fmt: skip
+    if version.signoffs.count() == len(SignoffTeam.values):
+        DefinitionVersion.objects.filter(effective_at__isnull=False, superseded_at=None).update(
+            superseded_at=now
+        )
+        version.effective_at = now
+        version.save(update_fields=["effective_at"])
+        definitions_version_set(version=version.number)
+    return version
+
+
+@transaction.atomic
+def team_leads_set(*, leads: Mapping[str, Iterable[User]]) -> None:
+    """The people (besides the team's admins) who sign the definitions for marketing and for
+    sales: each must belong to that team."""
+    wanted = {user.pk: team for team, users in leads.items() for user in users}
+    problems = [
+        f"{user.email} is not in the {team} team"
+        if team not in SignoffTeam.values or user.team != team
+        else f"{user.email} is a viewer: viewers read only"
+        for team, users in leads.items()
+        for user in users
+        if team not in SignoffTeam.values or user.team != team or not user.has_role(Role.MEMBER)
+    ]
+    if problems:
+        raise ValidationError(problems)
+    TeamLead.objects.exclude(user_id__in=wanted).delete()
+    for user_id, team in wanted.items():
+        TeamLead.objects.update_or_create(user_id=user_id, defaults={"team": team})

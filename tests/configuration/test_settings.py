@@ -9,7 +9,7 @@ from smarketing.kpis.models import KpiSnapshotJob
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_updates_settings_and_definition_changes_bump_the_version(
+def test_admin_updates_settings_and_kpi_inputs_queue_a_refresh(
     alpha, alice_client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -31,7 +31,8 @@ def test_admin_updates_settings_and_definition_changes_bump_the_version(
         "EUR",
         "4.00",
     )
-    assert body["definitions_version"] == 2
+    # Settings are no change of the shared definitions: that number is the signed glossary's.
+    assert body["definitions_version"] == 1
     assert body["channel_ownership"] == {"events": "sales"}
     assert body["kpi_targets"][0]["kpi"] == "mql_to_sql_rate"
     # One snapshot refresh, and the evaluation of the new target (a shared monthly SLA).
@@ -82,4 +83,4 @@ def test_settings_page_saves_the_form(alpha, alice_client):
     assert response.status_code == 302 and response["Location"] == "/settings/#general"
     with schema_context(alpha.schema_name):
         row = WorkspaceSettings.objects.get()
-        assert (row.conversion_window_days, row.definitions_version) == (30, 2)
+        assert (row.conversion_window_days, row.definitions_version) == (30, 1)
