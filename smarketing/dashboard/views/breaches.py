@@ -1,13 +1,10 @@
 """Who breached, lead by lead: the MQLs overdue now or breached in a period for the response
 and disposition SLAs, by owner and source, and their CSV."""
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,8 +13,9 @@ from django.views import View
 from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.core.csv_export import csv_lines
 from smarketing.core.periods import PeriodError
-from smarketing.funnel.selectors import csv_safe
+from smarketing.funnel.apis import csv_response
 from smarketing.kpis.selectors.context import kpi_period_parse
 from smarketing.slas.breaches import (
     BREACH_KIND_OF_KPI,
@@ -81,17 +79,6 @@ class BreachListView(RoleRequiredMixin, View):
             return render(request, "dashboard/breaches.html", context)
 
 
-def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
-    # The funnel export's escaping (a cell a spreadsheet would run as a formula gets a quote).
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_safe(value) for value in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
 class BreachCsvView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
@@ -102,8 +89,4 @@ class BreachCsvView(RoleRequiredMixin, View):
         rows = mql_breach_rows(**_query(scope), now=timezone.now())
         label = scope["period"].label if scope["period"] else "overdue-now"
         label = re.sub(r"[^0-9A-Za-z-]+", "-", label).strip("-")
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="mql-{scope["kind"]}-breaches-{label}.csv"'
-        )
-        return response
+        return csv_response(csv_lines(rows), f"mql-{scope['kind']}-breaches-{label}.csv")
