@@ -118,7 +118,8 @@ def _mail(survey: Survey, invitee: Invitee, *, reminder: bool) -> None:
             f"{'Reminder: please' if reminder else 'Please'} take two minutes for the pulse survey "
             f'"{survey.title}".\n\nYour personal link: {link}\n\n'
             "Your answers are anonymous: they are stored without your name or email, and results "
-            f"are shown only for groups of at least {survey.anonymity_threshold} people."
+            "are shown when the survey closes, only for groups of at least "
+            f"{survey.anonymity_threshold} people."
         )
     else:
         body = f"{survey.question}\n\nAnswer in a few seconds: {link}"
