@@ -42,15 +42,18 @@ def exact(value: Any) -> Fraction | None:
     """An exact fraction of an int, Decimal, Fraction or float (floats are taken as they are)."""
     if value is None:
         return None
-    if isinstance(value, Fraction):
+    if type(value) is Fraction:
         return value
-    if isinstance(value, float | int | Decimal):
+    if isinstance(value, float | int | Decimal | Fraction):
         return Fraction(value)
     return Fraction(str(value))
 
 
 def ratio(numerator: Any, denominator: Any) -> Fraction | None:
     """numerator / denominator; None when either is missing or the denominator is 0."""
+    if type(numerator) is int and type(denominator) is int:
+        # The common case (counts over counts): one normalisation instead of three.
+        return None if denominator == 0 else Fraction(numerator, denominator)
     top, bottom = exact(numerator), exact(denominator)
     if top is None or bottom is None or bottom == 0:
         return None
@@ -95,6 +98,17 @@ def round_half_up(value: Fraction, places: int) -> Decimal:
     return -rounded if value < 0 else rounded
 
 
+def _rounded_float(value: Any, places: int) -> float:
+    """float(round_half_up(value, places)), in integers: a snapshot refresh rounds a few hundred
+    thousand values. m / 10**places is correctly rounded, as float() of the exact decimal is."""
+    fraction = value if type(value) is Fraction else exact(value) or Fraction(0)
+    numerator, denominator = fraction.numerator, fraction.denominator
+    scale = 10**places
+    magnitude = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
+    result = magnitude / scale
+    return -result if numerator < 0 else result
+
+
 def output_value(value: Any, unit: Unit) -> Any:
     """The JSON value of a KPI: int for counts, rounded float otherwise, None stays None."""
     if value is None:
@@ -103,4 +117,4 @@ def output_value(value: Any, unit: Unit) -> Any:
         return {name: output_value(item, Unit.DAYS) for name, item in value.items()}
     if unit is Unit.COUNT:
         return int(value)
-    return float(round_half_up(exact(value) or Fraction(0), DECIMAL_PLACES[unit]))
+    return _rounded_float(value, DECIMAL_PLACES[unit])

@@ -2,18 +2,21 @@
 
 Two layers, both declared here:
 
-- **Measures** are the counts, sums and medians PostgreSQL aggregates: one SQL aggregate
-  expression each, over one *fact* (a funnel table with its alias, see `sql.py`).
-  The compiler (`sql.py`) puts every measure of a fact into one conditional-aggregate query,
-  grouped by source or owner when asked.
+- **Measures** are the counts, sums and medians PostgreSQL aggregates over one *fact* (a funnel
+  table with its alias, see `sql.py`), declared by their parts: the column that places a row in
+  time (`at`), a condition on the row, the value aggregated. The compiler (`sql.py`) turns them
+  into one conditional-aggregate statement for one period (`Measure.sql`), or into a few
+  set-based statements for every week, month and quarter of a snapshot refresh; both come from
+  these same declarations, so a measure is written once.
 - **KPIs** turn measures (and KPIs defined earlier in `KPIS`) into the answer with the pure
   functions of `compute.py`, and carry the unit that decides output rounding.
 
 Adding a KPI is one `Kpi(...)` entry in `KPIS` (plus a `Measure` if it needs a new aggregate).
 
-SQL parameters available to measures: `start`, `end` (timestamptz, the period's boundaries),
-`start_day`, `end_day` (the same as local dates, for date columns), `tz` (workspace time zone),
-`sla` (interval), `window_days` (integer or null) and `sales_sources` (text[]).
+SQL parameters available to a measure's `where` and `value`: `tz` (workspace time zone), `sla`
+(interval), `window_days` (integer or null) and `sales_sources` (text[]). The period enters only
+through `at` (`start`, `end` as timestamptz; `start_day`, `end_day` as local dates for the
+`DATE_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -54,12 +57,92 @@ class MeasureKind(StrEnum):
     MEDIAN_MICROSECONDS = "median_microseconds"  # seconds after conversion; None when no row
 
 
+class Scope(StrEnum):
+    """Which rows of a fact a measure of period P reads."""
+
+    # Rows whose `at` falls in P: each row belongs to the periods around its dates only.
+    IN_PERIOD = "in_period"
+    # Every row whose `at` is before P's end, over all history (lifetime value, open deals).
+    BEFORE_END = "before_end"
+
+
+# Columns of type date (compared with P's local dates); every other `at` is a timestamp.
+DATE_COLUMNS = frozenset({"s.month", "t.date", "c.date"})
+
+
 @dataclass(frozen=True)
 class Measure:
+    """One aggregate over the rows of a fact, declared by its parts so that the same definition
+    gives both the statement of one period (`sql`) and the statement of many periods at once
+    (`sql.py`'s `kpi_measures_fetch_periods`, which buckets each row into its periods once).
+
+    - `at`: the column that places a row in time: with `Scope.IN_PERIOD` a row counts in P
+      when `at` falls in P; with `Scope.BEFORE_END` when `at` is before P's end (and, with
+      `until`, P's end is not after `until`: the row stops counting then; NULL means never).
+    - `where`: a condition on the row alone. It never mentions the period: the period's
+      parameters (`start`, `end`, …) appear only through `at`.
+    - `value`: what is summed (SUM) or whose median is taken (MEDIAN); for COUNT, an
+      expression counted where it is not NULL (empty: rows are counted).
+    - `distinct`: COUNT only: count distinct values of this expression instead of rows.
+    """
+
     name: str
     fact: Fact
     kind: MeasureKind
-    sql: str
+    at: str
+    where: str = ""
+    value: str = ""
+    scope: Scope = Scope.IN_PERIOD
+    until: str = ""
+    distinct: str = ""
+
+    def __post_init__(self) -> None:
+        for part in (self.where, self.value, self.until, self.distinct):
+            if "%(start" in part or "%(end" in part:
+                raise ValueError(f"{self.name}: only `at` may depend on the period")
+        if self.until and self.scope is not Scope.BEFORE_END:
+            raise ValueError(f"{self.name}: `until` needs Scope.BEFORE_END")
+        if self.distinct and (self.kind is not MeasureKind.COUNT or self.until or self.value):
+            raise ValueError(f"{self.name}: `distinct` is for a COUNT of rows without `until`")
+        if self.kind is MeasureKind.MEDIAN_MICROSECONDS and self.scope is Scope.BEFORE_END:
+            raise ValueError(f"{self.name}: a median over all history is not supported")
+        if self.kind is not MeasureKind.COUNT and not self.value:
+            raise ValueError(f"{self.name}: {self.kind} needs a `value`")
+
+    @property
+    def period_condition(self) -> str:
+        """The rows of period P this measure reads, in the parameters of one period."""
+        if self.scope is Scope.IN_PERIOD:
+            return in_period_days(self.at) if self.at in DATE_COLUMNS else in_period(self.at)
+        condition = f"{self.at} < %(end)s"
+        if self.until:
+            condition += f" AND ({self.until} IS NULL OR {self.until} >= %(end)s)"
+        return condition
+
+    @property
+    def sql(self) -> str:
+        """The aggregate of one period P (the reference the many-periods statement must match)."""
+        condition = self.period_condition + (f" AND {self.where}" if self.where else "")
+        return aggregate_sql(self, condition)
+
+    @property
+    def additive(self) -> bool:
+        """Whether the measure of a union of row sets is the sum of its parts (counts and
+        sums of rows): days can then be aggregated first and summed into periods."""
+        return self.kind in (MeasureKind.COUNT, MeasureKind.SUM) and not self.distinct
+
+
+def aggregate_sql(measure: Measure, condition: str = "") -> str:
+    """`measure`'s aggregate over the rows where `condition` holds (every row when empty)."""
+    only = f" FILTER (WHERE {condition})" if condition else ""
+    if measure.kind is MeasureKind.COUNT:
+        counted = f"DISTINCT {measure.distinct}" if measure.distinct else measure.value or "*"
+        return f"count({counted}){only}"
+    if measure.kind is MeasureKind.SUM:
+        return f"coalesce(sum({measure.value}){only}, 0)"
+    # Integer microseconds are exact in float8, so percentile_cont's mean of the two middle
+    # values of an even count is exact too.
+    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {measure.value}){only}"
 
 
 def in_period(column: str) -> str:
@@ -80,19 +163,9 @@ def _within_window(from_column: str, to_column: str) -> str:
     )
 
 
-def _count(condition: str) -> str:
-    return f"count(*) FILTER (WHERE {condition})"
-
-
-def _sum(expression: str, condition: str) -> str:
-    return f"coalesce(sum({expression}) FILTER (WHERE {condition}), 0)"
-
-
-def _median_microseconds(from_column: str, to_column: str, condition: str) -> str:
-    # Integer microseconds are exact in float8, so percentile_cont's mean of the two middle
-    # values of an even count is exact too.
-    elapsed = f"(extract(epoch from ({to_column} - {from_column})) * 1000000)::float8"
-    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {elapsed}) FILTER (WHERE {condition})"
+def _elapsed_microseconds(from_column: str, to_column: str) -> str:
+    # An exact integer: through bigint, not numeric → float8 (a text round trip, 3× slower).
+    return f"(extract(epoch from ({to_column} - {from_column})) * 1000000)::bigint::float8"
 
 
 # Funnel stage → lead column, in funnel order (mirrors funnel.models.STAGE_DATE_FIELDS).
@@ -122,35 +195,27 @@ TRANSITIONS = {
     "opportunity_to_customer": ("l.opportunity_at", "l.customer_at"),
 }
 
-_WON_IN_P = f"d.status = 'won' AND {in_period('d.closed_at')}"
-_LOST_IN_P = f"d.status = 'lost' AND {in_period('d.closed_at')}"
-_WON_BEFORE_END_WITH_LEAD = "d.status = 'won' AND d.closed_at < %(end)s AND l.lead_id IS NOT NULL"
-_MQL_TOUCHED = f"{in_period('l.mql_at')} AND l.first_touch_at IS NOT NULL"
+_WON = "d.status = 'won'"
+_LOST = "d.status = 'lost'"
+_TOUCHED = "l.first_touch_at IS NOT NULL"
 # An MQL is dispositioned when sales accepted it (sql_at) or rejected it (rejected_at); the
 # earlier of the two counts (PostgreSQL's least() skips a NULL).
 DISPOSITION_HOURS = 48
-_MQL_DISPOSITIONED_IN_TIME = (
-    f"{in_period('l.mql_at')} AND least(l.sql_at, l.rejected_at) - l.mql_at"
-    f" <= interval '{DISPOSITION_HOURS} hours'"
-)
-_CUSTOMER_IN_P = in_period("l.customer_at")
 
 MEASURES: tuple[Measure, ...] = (
     # --- leads -----------------------------------------------------------------------------
-    Measure("leads", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.created_at"))),
-    Measure("mqls", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.mql_at"))),
-    Measure("sqls", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.sql_at"))),
-    Measure("opportunities", Fact.LEAD, MeasureKind.COUNT, _count(in_period("l.opportunity_at"))),
-    Measure("new_customers", Fact.LEAD, MeasureKind.COUNT, _count(_CUSTOMER_IN_P)),
+    Measure("leads", Fact.LEAD, MeasureKind.COUNT, at="l.created_at"),
+    Measure("mqls", Fact.LEAD, MeasureKind.COUNT, at="l.mql_at"),
+    Measure("sqls", Fact.LEAD, MeasureKind.COUNT, at="l.sql_at"),
+    Measure("opportunities", Fact.LEAD, MeasureKind.COUNT, at="l.opportunity_at"),
+    Measure("new_customers", Fact.LEAD, MeasureKind.COUNT, at="l.customer_at"),
     *(
         Measure(
             f"converted_{key}",
             Fact.LEAD,
             MeasureKind.COUNT,
-            _count(
-                f"{in_period(from_column)} AND {to_column} IS NOT NULL"
-                f" AND {_within_window(from_column, to_column)}"
-            ),
+            at=from_column,
+            where=f"{to_column} IS NOT NULL AND {_within_window(from_column, to_column)}",
         )
         for key, (from_column, to_column) in COHORTS.items()
     ),
@@ -158,22 +223,24 @@ MEASURES: tuple[Measure, ...] = (
         "sales_cycle_seconds_sum",
         Fact.LEAD,
         MeasureKind.SUM,
-        _sum("extract(epoch from (l.customer_at - l.created_at))", _CUSTOMER_IN_P),
+        at="l.customer_at",
+        value="extract(epoch from (l.customer_at - l.created_at))",
     ),
     Measure(
         "sales_cycle_seconds_median",
         Fact.LEAD,
         MeasureKind.MEDIAN_MICROSECONDS,
-        _median_microseconds("l.created_at", "l.customer_at", _CUSTOMER_IN_P),
+        at="l.customer_at",
+        value=_elapsed_microseconds("l.created_at", "l.customer_at"),
     ),
     *(
         Measure(
             f"stage_seconds_median_{name}",
             Fact.LEAD,
             MeasureKind.MEDIAN_MICROSECONDS,
-            _median_microseconds(
-                from_column, to_column, f"{in_period(to_column)} AND {from_column} IS NOT NULL"
-            ),
+            at=to_column,
+            where=f"{from_column} IS NOT NULL",
+            value=_elapsed_microseconds(from_column, to_column),
         )
         for name, (from_column, to_column) in TRANSITIONS.items()
     ),
@@ -181,59 +248,65 @@ MEASURES: tuple[Measure, ...] = (
         "mql_response_seconds_median",
         Fact.LEAD,
         MeasureKind.MEDIAN_MICROSECONDS,
-        _median_microseconds("l.mql_at", "l.first_touch_at", _MQL_TOUCHED),
+        at="l.mql_at",
+        where=_TOUCHED,
+        value=_elapsed_microseconds("l.mql_at", "l.first_touch_at"),
     ),
     Measure(
         "mqls_touched_within_sla",
         Fact.LEAD,
         MeasureKind.COUNT,
-        _count(f"{_MQL_TOUCHED} AND l.first_touch_at - l.mql_at <= %(sla)s"),
+        at="l.mql_at",
+        where=f"{_TOUCHED} AND l.first_touch_at - l.mql_at <= %(sla)s",
     ),
     Measure(
         "mqls_dispositioned_within_48h",
         Fact.LEAD,
         MeasureKind.COUNT,
-        _count(_MQL_DISPOSITIONED_IN_TIME),
+        at="l.mql_at",
+        where=f"least(l.sql_at, l.rejected_at) - l.mql_at <= interval '{DISPOSITION_HOURS} hours'",
     ),
     Measure(
         "customers_with_content",
         Fact.LEAD,
         MeasureKind.COUNT,
-        # Nested CASE so the EXISTS probe runs only for customers of P; dates compare in the
-        # workspace time zone (content rows are plain dates).
-        "count(CASE WHEN "
-        + _CUSTOMER_IN_P
-        + " THEN CASE WHEN EXISTS (SELECT 1 FROM {content_table} c WHERE c.lead_id = l.lead_id"
-        " AND c.date <= (l.customer_at AT TIME ZONE %(tz)s)::date) THEN 1 END END)",
+        at="l.customer_at",
+        # Counted where not NULL: the EXISTS probe runs only for customers of P (FILTER comes
+        # first); dates compare in the workspace time zone (content rows are plain dates).
+        value="CASE WHEN EXISTS (SELECT 1 FROM {content_table} c WHERE c.lead_id = l.lead_id"
+        " AND c.date <= (l.customer_at AT TIME ZONE %(tz)s)::date) THEN 1 END",
     ),
     # --- deals -----------------------------------------------------------------------------
-    Measure("revenue", Fact.DEAL, MeasureKind.SUM, _sum("d.amount", _WON_IN_P)),
+    Measure("revenue", Fact.DEAL, MeasureKind.SUM, at="d.closed_at", where=_WON, value="d.amount"),
     Measure(
         "marketing_sourced_revenue",
         Fact.DEAL,
         MeasureKind.SUM,
-        _sum(
-            "d.amount",
-            f"{_WON_IN_P} AND l.lead_id IS NOT NULL AND NOT (l.source = ANY(%(sales_sources)s))",
-        ),
+        at="d.closed_at",
+        where=f"{_WON} AND l.lead_id IS NOT NULL AND NOT (l.source = ANY(%(sales_sources)s))",
+        value="d.amount",
     ),
-    Measure("won_deals", Fact.DEAL, MeasureKind.COUNT, _count(_WON_IN_P)),
-    Measure("lost_deals", Fact.DEAL, MeasureKind.COUNT, _count(_LOST_IN_P)),
-    Measure(
-        "pipeline_created", Fact.DEAL, MeasureKind.SUM, _sum("d.amount", in_period("d.created_at"))
-    ),
+    Measure("won_deals", Fact.DEAL, MeasureKind.COUNT, at="d.closed_at", where=_WON),
+    Measure("lost_deals", Fact.DEAL, MeasureKind.COUNT, at="d.closed_at", where=_LOST),
+    Measure("pipeline_created", Fact.DEAL, MeasureKind.SUM, at="d.created_at", value="d.amount"),
     Measure(
         "lifetime_revenue",
         Fact.DEAL,
         MeasureKind.SUM,
-        _sum("d.amount", _WON_BEFORE_END_WITH_LEAD),
+        at="d.closed_at",
+        where=f"{_WON} AND l.lead_id IS NOT NULL",
+        value="d.amount",
+        scope=Scope.BEFORE_END,
     ),
     Measure(
         "lifetime_customers",
         Fact.DEAL,
         MeasureKind.COUNT,
+        at="d.closed_at",
+        where=f"{_WON} AND l.lead_id IS NOT NULL",
         # Distinct on the integer key: cheaper to sort than the text lead_id.
-        f"count(DISTINCT l.id) FILTER (WHERE {_WON_BEFORE_END_WITH_LEAD})",
+        distinct="l.id",
+        scope=Scope.BEFORE_END,
     ),
     Measure(
         "open_deals_at_end",
@@ -241,29 +314,31 @@ MEASURES: tuple[Measure, ...] = (
         MeasureKind.COUNT,
         # Open at P's end: created before it and not closed before it, whatever its status
         # today; an open deal's closed_at is only an expected date, so it never closes it.
-        _count(
-            "d.created_at < %(end)s AND (d.status = 'open' OR d.closed_at IS NULL"
-            " OR d.closed_at >= %(end)s)"
-        ),
+        at="d.created_at",
+        until="CASE WHEN d.status <> 'open' THEN d.closed_at END",
+        scope=Scope.BEFORE_END,
     ),
     # --- spend, traffic, activities, content -------------------------------------------------
     # A spend month counts when its first day is in P.
-    Measure("spend", Fact.SPEND, MeasureKind.SUM, _sum("s.amount", in_period_days("s.month"))),
-    Measure(
-        "sessions", Fact.TRAFFIC, MeasureKind.SUM, _sum("t.sessions", in_period_days("t.date"))
-    ),
-    Measure("calls", Fact.ACTIVITY, MeasureKind.COUNT, _count("a.type = 'call'")),
-    Measure("meetings", Fact.ACTIVITY, MeasureKind.COUNT, _count("a.type = 'meeting'")),
-    Measure("content_downloads", Fact.CONTENT, MeasureKind.COUNT, "count(*)"),
+    Measure("spend", Fact.SPEND, MeasureKind.SUM, at="s.month", value="s.amount"),
+    Measure("sessions", Fact.TRAFFIC, MeasureKind.SUM, at="t.date", value="t.sessions"),
+    Measure("calls", Fact.ACTIVITY, MeasureKind.COUNT, at="a.date", where="a.type = 'call'"),
+    Measure("meetings", Fact.ACTIVITY, MeasureKind.COUNT, at="a.date", where="a.type = 'meeting'"),
+    Measure("content_downloads", Fact.CONTENT, MeasureKind.COUNT, at="c.date"),
 )
 
 MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
 
-# Row filters of the activity and content facts (every measure of theirs is "in P").
-FACT_FILTERS = {
-    Fact.ACTIVITY: in_period("a.date"),
-    Fact.CONTENT: in_period_days("c.date"),
-}
+
+def fact_period_filter(fact: Fact) -> str | None:
+    """The rows of `fact` that any of its measures reads in one period: those with an `at` in
+    P. None when a measure reads all history (every row is then read)."""
+    measures = [measure for measure in MEASURES if measure.fact is fact]
+    if any(measure.scope is not Scope.IN_PERIOD for measure in measures):
+        return None
+    conditions = dict.fromkeys(measure.period_condition for measure in measures)
+    return " OR ".join(conditions)
+
 
 Values = Mapping[str, Any]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,8 +24,10 @@ from smarketing.core.periods import (
 from . import signals
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from .selectors.context import kpi_context_get
-from .selectors.reports import kpi_report_breakdowns
+from .selectors.reports import kpi_report_breakdowns, kpi_report_from_measures
+from .selectors.snapshots import kpi_history_start
 from .sql import KpiContext
+from .sql_periods import period_measures_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +104,25 @@ def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJ
     return kpi_snapshot_refresh_enqueue(import_id=None, start=first.start, end=now)
 
 
+def kpi_snapshot_refresh_all(
+    *, until: datetime | None = None, progress: Progress | None = None
+) -> KpiSnapshotJob:
+    """Recompute every snapshot now, in this process (`manage.py refresh_snapshots`): every
+    week, month and quarter from the earliest data or stored snapshot up to `until` (today).
+
+    The job is created already running, so no worker (or dispatcher) takes it as well.
+    """
+    now = timezone.now()
+    start = kpi_history_start() or now
+    job = KpiSnapshotJob.objects.create(
+        range_start=start,
+        range_end=max(start, min(until or now, now)) + timedelta(microseconds=1),
+        status=JobStatus.RUNNING,
+        started_at=now,
+    )
+    return kpi_snapshot_refresh(job=job, until=until, progress=progress)
+
+
 def kpi_snapshot_periods(
     *, start: datetime, end: datetime, time_zone: ZoneInfo, until: datetime | None = None
 ) -> list[Period]:
@@ -113,19 +136,56 @@ def kpi_snapshot_periods(
     ]
 
 
+SNAPSHOT_BREAKDOWNS = ("source", "owner")
+
+# `progress(message)`: what a refresh reports as it goes (the command prints it).
+Progress = Callable[[str], None]
+
+
+def _snapshot_fields(report: dict[str, Any]) -> dict[str, Any]:
+    return {name: report[name] for name in ("kpis", "by_source", "by_owner")}
+
+
 def kpi_snapshot_values(*, period: Period, context: KpiContext) -> dict[str, Any]:
-    """The stored fields of one snapshot: total, by source and by owner."""
-    # One statement for both breakdowns: each fact (notably deals joined to all leads, for
-    # lifetime value and open deals) is read once per period, not once per breakdown.
-    report = kpi_report_breakdowns(period=period, breakdowns=("source", "owner"), context=context)
-    return {
-        "kpis": report["kpis"],
-        "by_source": report["by_source"],
-        "by_owner": report["by_owner"],
-    }
+    """The stored fields of one snapshot (total, by source and by owner) from the one-period
+    statement: the reference `kpi_snapshot_values_many` must equal, period by period."""
+    report = kpi_report_breakdowns(period=period, breakdowns=SNAPSHOT_BREAKDOWNS, context=context)
+    return _snapshot_fields(report)
 
 
-def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) -> KpiSnapshotJob:
+def kpi_snapshot_values_many(
+    *, periods: list[Period], context: KpiContext, progress: Progress | None = None
+) -> list[tuple[Period, dict[str, Any]]]:
+    """The stored fields of every period, from a few set-based statements for all of them."""
+    started = time.perf_counter()
+    measures = period_measures_fetch(
+        periods=periods,
+        context=context,
+        breakdowns=SNAPSHOT_BREAKDOWNS,
+        progress=None if progress is None else lambda label, s: progress(f"  {label}: {s:.2f} s"),
+    )
+    if progress is not None:
+        progress(f"measures of {len(periods)} periods: {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    computed = [
+        (
+            period,
+            _snapshot_fields(
+                kpi_report_from_measures(
+                    period=period, measures=measures[period], breakdowns=SNAPSHOT_BREAKDOWNS
+                )
+            ),
+        )
+        for period in periods
+    ]
+    if progress is not None:
+        progress(f"KPIs of {len(periods)} periods: {time.perf_counter() - started:.2f} s")
+    return computed
+
+
+def kpi_snapshot_refresh(
+    *, job: KpiSnapshotJob, until: datetime | None = None, progress: Progress | None = None
+) -> KpiSnapshotJob:
     """Run a refresh job: compute every affected period, then replace them in one transaction.
 
     Safe to re-run: a snapshot whose values, version and imports are unchanged is left as it is,
@@ -150,16 +210,19 @@ def kpi_snapshot_refresh(*, job: KpiSnapshotJob, until: datetime | None = None) 
     job.periods_total = len(periods)
     job.save()
     try:
-        computed = []
-        for index, period in enumerate(periods, start=1):
-            computed.append((period, kpi_snapshot_values(period=period, context=context)))
-            if index % 10 == 0 or index == len(periods):
-                job.periods_done = index
-                job.save(update_fields=["periods_done"])
+        computed = kpi_snapshot_values_many(periods=periods, context=context, progress=progress)
+        job.periods_done = len(periods)
+        job.save(update_fields=["periods_done"])
         import_ids = set(job.import_ids) | ({job.import_id} if job.import_id else set())
+        started = time.perf_counter()
         job.snapshots_changed = _snapshots_replace(
             computed=computed, import_ids=import_ids, context=context
         )
+        if progress is not None:
+            progress(
+                f"stored {len(computed)} snapshots ({job.snapshots_changed} changed):"
+                f" {time.perf_counter() - started:.2f} s"
+            )
     except Exception as error:
         job.status, job.error, job.finished_at = JobStatus.FAILED, repr(error), timezone.now()
         job.save()

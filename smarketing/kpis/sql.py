@@ -24,13 +24,13 @@ from smarketing.funnel.models import Activity, ContentDownload, Deal, Lead, Spen
 
 from .definitions import (
     BREAKDOWNS,
-    FACT_FILTERS,
     MEASURES,
     UNASSIGNED,
     UNATTRIBUTED,
     Fact,
+    Measure,
     MeasureKind,
-    in_period,
+    fact_period_filter,
 )
 
 
@@ -45,7 +45,7 @@ class KpiContext:
     definitions_version: int
 
 
-def _tables() -> dict[str, str]:
+def fact_tables() -> dict[str, str]:
     return {
         "lead": Lead._meta.db_table,
         "deal": Deal._meta.db_table,
@@ -56,21 +56,32 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _fact_from(fact: Fact, tables: dict[str, str]) -> str:
-    lead = tables["lead"]
-    return {
-        Fact.LEAD: f"{lead} l",
-        Fact.DEAL: f"{tables['deal']} d LEFT JOIN {lead} l ON l.lead_id = d.lead_id",
-        Fact.SPEND: f"{tables['spend']} s",
-        Fact.TRAFFIC: f"{tables['traffic']} t",
-        Fact.ACTIVITY: f"{tables['activity']} a LEFT JOIN {lead} l ON l.lead_id = a.lead_id",
-        Fact.CONTENT: f"{tables['content']} c LEFT JOIN {lead} l ON l.lead_id = c.lead_id",
-    }[fact]
+# Fact → (its table in `fact_tables()`, the alias its measures use).
+FACT_TABLES = {
+    Fact.LEAD: ("lead", "l"),
+    Fact.DEAL: ("deal", "d"),
+    Fact.SPEND: ("spend", "s"),
+    Fact.TRAFFIC: ("traffic", "t"),
+    Fact.ACTIVITY: ("activity", "a"),
+    Fact.CONTENT: ("content", "c"),
+}
+# Facts read with their lead (`LEFT JOIN lead l ON l.lead_id = <alias>.lead_id`); only the leads
+# their rows name are ever joined.
+FACTS_WITH_THEIR_LEAD = frozenset({Fact.DEAL, Fact.ACTIVITY, Fact.CONTENT})
+
+
+def fact_from(fact: Fact, tables: dict[str, str], *, with_lead: bool = True) -> str:
+    """The FROM clause of a fact, with the aliases its measures use."""
+    table, alias = FACT_TABLES[fact]
+    clause = f"{tables[table]} {alias}"
+    if with_lead and fact in FACTS_WITH_THEIR_LEAD:
+        clause += f" LEFT JOIN {tables['lead']} l ON l.lead_id = {alias}.lead_id"
+    return clause
 
 
 # The group of a fact's row. Deals, activities and content go by their lead's source, and are
 # `unattributed` when the lead is missing or unknown; spend and traffic have no owner.
-_GROUP_KEYS: dict[str, dict[Fact, str]] = {
+GROUP_KEYS: dict[str, dict[Fact, str]] = {
     "source": {
         Fact.LEAD: "l.source",
         Fact.DEAL: f"coalesce(l.source, '{UNATTRIBUTED}')",
@@ -87,60 +98,69 @@ _GROUP_KEYS: dict[str, dict[Fact, str]] = {
     },
 }
 # Grouping sorts by these keys: byte order ("C") is several times faster than a locale's rules.
-_GROUP_KEYS = {
+GROUP_KEYS = {
     by: {fact: f'({key}) COLLATE "C"' for fact, key in keys.items()}
-    for by, keys in _GROUP_KEYS.items()
+    for by, keys in GROUP_KEYS.items()
 }
 
-# Every lead measure needs one of the stage dates in P: only those rows are read.
-_LEAD_FILTER = " OR ".join(
-    in_period(column)
-    for column in ("l.created_at", "l.mql_at", "l.sql_at", "l.opportunity_at", "l.customer_at")
-)
+
+def measure_sql(text: str, tables: dict[str, str]) -> str:
+    """A measure's SQL with the tables it names by placeholder filled in."""
+    return text.replace("{content_table}", tables["content"])
 
 
-def _fact_filters() -> dict[Fact, str]:
-    return {**FACT_FILTERS, Fact.LEAD: _LEAD_FILTER}
+def group_columns(fact: Fact, breakdowns: tuple[str, ...]) -> dict[str, str]:
+    """Breakdown → the expression grouping `fact`'s rows by it (facts without it are left out)."""
+    return {by: GROUP_KEYS[by][fact] for by in breakdowns if fact in GROUP_KEYS[by]}
+
+
+def breakdown_of_grouping(keys: dict[str, str]) -> tuple[str, str]:
+    """(breakdown, group) SELECT expressions for rows grouped by GROUPING SETS over `keys`: a row
+    belongs to the one set whose key it is grouped by; none → the total (both NULL)."""
+    breakdown = " ".join(f"WHEN GROUPING({key}) = 0 THEN '{by}'" for by, key in keys.items())
+    group = " ".join(f"WHEN GROUPING({key}) = 0 THEN {key}::text" for key in keys.values())
+    return f"CASE {breakdown} END", f"CASE {group} END"
+
+
+def sources_listing_sql(tables: dict[str, str]) -> str:
+    """SPEC: by_source lists every source seen in leads, spend or traffic (rows 'sources')."""
+    return (
+        f"SELECT 'sources', 'source', source, NULL FROM (SELECT DISTINCT source FROM"
+        f" {tables['lead']} UNION SELECT source FROM {tables['spend']}"
+        f" UNION SELECT source FROM {tables['traffic']}) AS seen"
+    )
 
 
 def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
     """The one statement computing every measure for a period, in total and per group of each
     of `breakdowns` ("source", "owner"): each fact is read once, grouped by grouping sets."""
-    tables = _tables()
-    filters = _fact_filters()
+    tables = fact_tables()
     branches = []
     for fact in Fact:
         measures = [measure for measure in MEASURES if measure.fact is fact]
         pairs = ", ".join(
-            f"'{measure.name}', {measure.sql.replace('{content_table}', tables['content'])}"
-            for measure in measures
+            f"'{measure.name}', {measure_sql(measure.sql, tables)}" for measure in measures
         )
-        where = f" WHERE {filters[fact]}" if fact in filters else ""
-        keys = {by: _GROUP_KEYS[by][fact] for by in breakdowns if fact in _GROUP_KEYS[by]}
+        row_filter = fact_period_filter(fact)
+        where = f" WHERE {row_filter}" if row_filter else ""
+        keys = group_columns(fact, breakdowns)
         if not keys:
             branches.append(
                 f"SELECT '{fact}' AS fact, NULL::text AS breakdown, NULL::text AS grp,"
                 f" json_build_object({pairs})::text AS measures"
-                f" FROM {_fact_from(fact, tables)}{where}"
+                f" FROM {fact_from(fact, tables)}{where}"
             )
             continue
-        # A row belongs to the one grouping set whose key it is grouped by; none → the total.
-        breakdown = " ".join(f"WHEN GROUPING({key}) = 0 THEN '{by}'" for by, key in keys.items())
-        group = " ".join(f"WHEN GROUPING({key}) = 0 THEN {key}::text" for key in keys.values())
+        breakdown, group = breakdown_of_grouping(keys)
         sets = ", ".join(f"({key})" for key in keys.values())
         branches.append(
-            f"SELECT '{fact}' AS fact, CASE {breakdown} END AS breakdown, CASE {group} END AS grp,"
+            f"SELECT '{fact}' AS fact, {breakdown} AS breakdown, {group} AS grp,"
             f" json_build_object({pairs})::text AS measures"
-            f" FROM {_fact_from(fact, tables)}{where}"
+            f" FROM {fact_from(fact, tables)}{where}"
             f" GROUP BY GROUPING SETS ((), {sets})"
         )
     if "source" in breakdowns:
-        # SPEC: by_source lists every source seen in leads, spend or traffic.
-        branches.append(
-            f"SELECT 'sources', 'source', source, NULL FROM (SELECT DISTINCT source FROM"
-            f" {tables['lead']} UNION SELECT source FROM {tables['spend']}"
-            f" UNION SELECT source FROM {tables['traffic']}) AS seen"
-        )
+        branches.append(sources_listing_sql(tables))
     return "\nUNION ALL\n".join(branches)
 
 
@@ -167,7 +187,19 @@ def _measure_value(kind: MeasureKind, raw: Any) -> Any:
     return Fraction(raw) / 1_000_000  # median of microseconds → seconds
 
 
-_DEFAULTS = {MeasureKind.COUNT: 0, MeasureKind.SUM: Fraction(0)}
+_KINDS = {measure.name: measure.kind for measure in MEASURES}
+# A measure's value over no row at all (a group without rows in a fact it is broken down by).
+MEASURE_DEFAULTS = {MeasureKind.COUNT: 0, MeasureKind.SUM: Fraction(0)}
+
+
+def measure_default(measure: Measure) -> Any:
+    return MEASURE_DEFAULTS.get(measure.kind)
+
+
+def measures_parse(measures_json: str) -> dict[str, Any]:
+    """One JSON object of raw measures as exact Python values (int, Fraction, None)."""
+    values = json.loads(measures_json, parse_float=Decimal)
+    return {name: _measure_value(_KINDS[name], raw) for name, raw in values.items()}
 
 
 @dataclass
@@ -185,49 +217,72 @@ KPI_QUERY_WORK_MEM = "64MB"
 _NO_GROUP = {"source": UNATTRIBUTED, "owner": UNASSIGNED}
 
 
-def kpi_measures_fetch(
-    *, period: Period, context: KpiContext, breakdowns: tuple[str, ...] = ()
+def period_measures_build(
+    rows: list[tuple[str | None, str | None, dict[str, Any] | None]],
+    breakdowns: tuple[str, ...],
 ) -> PeriodMeasures:
-    """Every measure of `period` (and per source and/or owner) from one SQL statement."""
-    for by in breakdowns:
-        if by not in BREAKDOWNS:
-            raise ValueError(f"unknown breakdown {by!r}")
-    with transaction.atomic(), connection.cursor() as cursor:
-        # JIT compilation of this wide statement costs more than it saves at any data size.
-        cursor.execute("SET LOCAL jit = off")
-        # With the default 4 MB, the sorts feeding the medians and the hash of leads the deals
-        # join spill to disk, in more batches as data grows (EXPLAIN at 1M vs 2M leads: 16 → 32
-        # hash batches, ~10 → ~160 MB of temp files): time grew faster than the data. 64 MB
-        # keeps them in memory up to a few million leads, for this statement only.
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [KPI_QUERY_WORK_MEM])
-        cursor.execute(kpi_measures_sql(breakdowns), kpi_measures_params(period, context))
-        rows = cursor.fetchall()
-    kinds = {measure.name: measure.kind for measure in MEASURES}
+    """Assemble one period from rows `(breakdown, group, measures)`: breakdown None is the
+    total; measures None lists a group name as it is (every source seen). Measures of the same
+    group from several rows are merged; what no row gave takes its value over no row."""
     result = PeriodMeasures()
     group_names: dict[str, set[str]] = {by: set() for by in breakdowns}
     parsed: list[tuple[str, str, dict[str, Any]]] = []
-    for fact, by, group, measures_json in rows:
-        if fact == "sources":
-            group_names[by].add(group)
-            continue
-        values = json.loads(measures_json, parse_float=Decimal)
-        measures = {name: _measure_value(kinds[name], raw) for name, raw in values.items()}
-        if by is None:
+    for by, group, measures in rows:
+        if measures is None:
+            group_names[str(by)].add(str(group))
+        elif by is None:
             result.total.update(measures)
-            continue
-        name = group or _NO_GROUP[by]
-        group_names[by].add(name)
-        parsed.append((by, name, measures))
+        else:
+            name = group or _NO_GROUP[by]
+            group_names[by].add(name)
+            parsed.append((by, name, measures))
+    for measure in MEASURES:
+        result.total.setdefault(measure.name, measure_default(measure))
     if "source" in breakdowns:
         group_names["source"].add(UNATTRIBUTED)
     for by, names in group_names.items():
         # A group with no row in a fact it is broken down by has zero counts and sums there.
         defaults = {
-            measure.name: _DEFAULTS.get(measure.kind)
+            measure.name: measure_default(measure)
             for measure in MEASURES
-            if measure.fact in _GROUP_KEYS[by]
+            if measure.fact in GROUP_KEYS[by]
         }
         result.groups[by] = {name: dict(defaults) for name in sorted(names)}
     for by, name, measures in parsed:
         result.groups[by][name].update(measures)
     return result
+
+
+def breakdowns_check(breakdowns: tuple[str, ...]) -> None:
+    for by in breakdowns:
+        if by not in BREAKDOWNS:
+            raise ValueError(f"unknown breakdown {by!r}")
+
+
+def statement_settings(cursor: Any) -> None:
+    """Settings of the KPI statements, local to the transaction."""
+    # JIT compilation of these wide statements costs more than it saves at any data size.
+    cursor.execute("SET LOCAL jit = off")
+    # With the default 4 MB, the sorts feeding the medians and the hash of leads the deals
+    # join spill to disk, in more batches as data grows (EXPLAIN at 1M vs 2M leads: 16 → 32
+    # hash batches, ~10 → ~160 MB of temp files): time grew faster than the data. 64 MB
+    # keeps them in memory up to a few million leads, for this transaction only.
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [KPI_QUERY_WORK_MEM])
+
+
+def kpi_measures_fetch(
+    *, period: Period, context: KpiContext, breakdowns: tuple[str, ...] = ()
+) -> PeriodMeasures:
+    """Every measure of `period` (and per source and/or owner) from one SQL statement."""
+    breakdowns_check(breakdowns)
+    with transaction.atomic(), connection.cursor() as cursor:
+        statement_settings(cursor)
+        cursor.execute(kpi_measures_sql(breakdowns), kpi_measures_params(period, context))
+        rows = cursor.fetchall()
+    return period_measures_build(
+        [
+            (by, group, None if fact == "sources" else measures_parse(measures_json))
+            for fact, by, group, measures_json in rows
+        ],
+        breakdowns,
+    )

@@ -19,8 +19,8 @@ from .models import KpiSnapshotJob
 def kpi_snapshot_refresh_task(self, job_id: int) -> dict:
     """Run one snapshot refresh job; re-running it is safe (unchanged snapshots stay as they are).
 
-    Memory: holds one period's rounded KPIs (by source and owner) per affected period until the
-    final write, i.e. a few hundred small dicts for 18 months.
+    Memory: holds every affected period's measures and rounded KPIs (by source and owner) until
+    the final write: for 18 months of a workspace with 1M leads, ~100 periods × ~35 groups.
     """
     job = services.kpi_snapshot_refresh(job=KpiSnapshotJob.objects.get(pk=job_id))
     return {"job": job.pk, "periods": job.periods_total, "changed": job.snapshots_changed}

@@ -1,8 +1,10 @@
 """Snapshot refresh jobs: what they compute, re-runs, affected periods, crashes, enqueueing."""
 
+import io
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
 
 from smarketing.kpis import services
 from smarketing.kpis.models import JobStatus, KpiSnapshot, KpiSnapshotJob
@@ -108,16 +110,16 @@ def test_a_crash_mid_job_leaves_the_previous_snapshots_intact(in_alpha, frozen_n
     run("2025-01-01", "2025-01-02")
     before = list(KpiSnapshot.objects.order_by("pk").values())
     lead(created_at="2025-01-16")
-    real = services.kpi_snapshot_values
-    calls = []
+    real = services.period_measures_fetch
 
-    def crash_on_third_period(**kwargs):
-        calls.append(kwargs["period"])
-        if len(calls) == 3:
-            raise RuntimeError("worker lost")
-        return real(**kwargs)
+    def crash_after_the_first_statements(**kwargs):
+        def progress(label, seconds):
+            if label.startswith("lead by l.sql_at"):
+                raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(services, "kpi_snapshot_values", crash_on_third_period)
+        return real(**{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(services, "period_measures_fetch", crash_after_the_first_statements)
     job = services.kpi_snapshot_refresh_enqueue(
         import_id=4, start=at("2025-01-01"), end=at("2025-01-02")
     )
@@ -126,7 +128,7 @@ def test_a_crash_mid_job_leaves_the_previous_snapshots_intact(in_alpha, frozen_n
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "worker lost" in job.error
     assert list(KpiSnapshot.objects.order_by("pk").values()) == before
-    monkeypatch.setattr(services, "kpi_snapshot_values", real)
+    monkeypatch.setattr(services, "period_measures_fetch", real)
     # The same job, re-run, completes.
     assert services.kpi_snapshot_refresh(job=job).status == JobStatus.SUCCEEDED
     assert snapshot("month", "2025-01").kpis["leads"] == 2
@@ -241,3 +243,27 @@ def test_a_long_queued_job_is_not_widened(in_alpha, frozen_now):
         ).pk
         != old.pk
     )
+
+
+def test_refresh_snapshots_recomputes_from_the_first_data_in_this_process(in_alpha, frozen_now):
+    lead(created_at="2025-01-15", mql_at="2025-01-20")
+    deal(status="won", amount="10", created_at="2025-01-02", closed_at="2025-01-03")
+    run("2025-02-03", "2025-02-04")  # a stored snapshot the command recomputes too
+    out = io.StringIO()
+    call_command("refresh_snapshots", "alpha", stdout=out)
+    # From the deal created on 2 January to today (10 February): W01…W07, 01–02, Q1.
+    labels = sorted(KpiSnapshot.objects.values_list("label", flat=True))
+    assert labels == ["2025-01", "2025-02", "2025-Q1", *[f"2025-W0{n}" for n in range(1, 8)]]
+    job = KpiSnapshotJob.objects.order_by("-pk").first()
+    assert (job.status, job.periods_total, job.import_ids) == (JobStatus.SUCCEEDED, 10, [])
+    assert snapshot("month", "2025-01").kpis == report("2025-01")["kpis"]
+    printed = out.getvalue()
+    assert "lead by l.mql_at: " in printed and "measures of 10 periods: " in printed
+    assert "Refreshed 10 snapshots of alpha (6 changed) in " in printed
+
+
+def test_refresh_snapshots_of_an_unknown_workspace_says_so():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nope"):
+        call_command("refresh_snapshots", "nope", stdout=io.StringIO())

@@ -7,7 +7,7 @@ from typing import Any
 from smarketing.core.periods import Period
 
 from ..definitions import kpis_compute, kpis_output
-from ..sql import KpiContext, kpi_measures_fetch
+from ..sql import KpiContext, PeriodMeasures, kpi_measures_fetch
 from .context import kpi_context_get
 from .snapshots import kpi_snapshot_for_period
 
@@ -26,6 +26,13 @@ def kpi_report_breakdowns(
     same statement (snapshots store both by source and by owner)."""
     context = context or kpi_context_get()
     measures = kpi_measures_fetch(period=period, context=context, breakdowns=breakdowns)
+    return kpi_report_from_measures(period=period, measures=measures, breakdowns=breakdowns)
+
+
+def kpi_report_from_measures(
+    *, period: Period, measures: PeriodMeasures, breakdowns: tuple[str, ...]
+) -> dict[str, Any]:
+    """The report of `period` from its measures: rounded KPIs in total and per group."""
     report: dict[str, Any] = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "kpis": kpis_output(kpis_compute(measures.total)),

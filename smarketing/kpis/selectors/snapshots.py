@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.utils import timezone
 
 from smarketing.configuration.selectors import workspace_settings_get
-from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, period_containing
+from smarketing.core.periods import (
+    SNAPSHOT_GRAINS,
+    Grain,
+    Period,
+    local_midnight,
+    period_containing,
+)
 
 from ..compute import Unit
 from ..definitions import KPIS
 from ..models import KpiSnapshot, KpiSnapshotJob
+from ..sql_periods import data_start_sql
 
 
 def kpi_snapshot_for_period(period: Period) -> KpiSnapshot | None:
@@ -95,3 +103,20 @@ def kpi_period_is_complete(period: Period, *, now: datetime | None = None) -> bo
 
 def kpi_snapshot_job_list(limit: int = 20) -> list[KpiSnapshotJob]:
     return list(KpiSnapshotJob.objects.all()[:limit])
+
+
+def kpi_history_start() -> datetime | None:
+    """The earliest instant a snapshot can describe: the first stored snapshot or the earliest
+    date in the data a KPI reads, whichever comes first; None when there is neither."""
+    time_zone = ZoneInfo(workspace_settings_get().time_zone)
+    with connection.cursor() as cursor:
+        cursor.execute(data_start_sql())
+        firsts = [
+            local_midnight(value, time_zone) if type(value) is date else value
+            for value in cursor.fetchone()
+            if value is not None
+        ]
+    snapshot = KpiSnapshot.objects.order_by("period_start").values_list("period_start").first()
+    if snapshot is not None:
+        firsts.append(snapshot[0])
+    return min(firsts, default=None)
