@@ -3,7 +3,7 @@ snapshot computed for many periods at once is byte for byte the one the one-peri
 gives (`services.kpi_snapshot_values`), on the demo data and on hand-made edge cases."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
