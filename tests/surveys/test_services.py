@@ -1,7 +1,7 @@
 """Survey life cycle: the locked threshold, invitations and reminders once each, recurrence."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -207,13 +207,16 @@ def test_a_customer_added_later_is_reminded_from_their_own_invitation_day(alpha)
     with schema_context(alpha.schema_name):
         survey = services.survey_create(created_by=admin, kind="nps", title="NPS")
         survey = services.survey_open(survey=survey, opened_by=admin)
-        opened = survey.opened_at
+        # Opened at noon, so the hours added below never cross midnight whenever the test runs
+        # (reminders count days from midnight of the day an invitation went out).
+        opened = datetime.combine(services.today(), time(12), tzinfo=UTC)
+        Survey.objects.filter(pk=survey.pk).update(opened_at=opened)
         services.survey_customers_add(
             survey=survey, added_by=admin, customers=[{"email": "early@customer.test"}]
         )
         services.survey_invitations_send(survey_id=survey.pk)
         # Ten days on, a second list arrives: its invitation goes out that day.
-        late_day = services.today() + timedelta(days=10)
+        late_day = opened.date() + timedelta(days=10)
         services.survey_customers_add(
             survey=survey, added_by=admin, customers=[{"email": "late@customer.test"}]
         )
