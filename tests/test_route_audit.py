@@ -328,8 +328,10 @@ COVERED: dict[str, Route] = {
     "admin/accounts/invitation/": Route(
         "/admin/accounts/invitation/", owner_sees=(MARKER_INVITEE,)
     ),
+    # Invitations are sent from the Members page (a token and its email): not added here.
     "admin/accounts/invitation/add/": Route(
         "/admin/accounts/invitation/add/",
+        owner_status=403,
         writes={
             "post": {
                 "email": "sneaky@alpha.test",
@@ -624,6 +626,9 @@ ADMINS_ONLY = {
     "api/v1/surveys/<int:survey_id>/customers/",
     "api/v1/surveys/<int:survey_id>/invitees/",
 }
+
+# Writes that only admins may make on routes that members (and viewers) may read.
+ADMIN_ONLY_WRITES = {("api/v1/import-mappings/<str:kind>/<str:file_format>/", "put")}
 
 # Routes that answer without an account, by design. Each still must show nothing of alpha
 # beyond `may_show` (what its link exists for), never fail, and treat a foreign session as none.
@@ -1092,6 +1097,34 @@ def test_viewer_is_refused_every_write_and_nothing_changes(world, alpha, beta, b
                 failures.append(f"bob {method.upper()} {path}: {response.status_code}")
         if diff := changed(before, state_of_workspaces(alpha.schema_name, beta.schema_name)):
             failures.append(f"bob's writes to {path} changed {diff}")
+    assert not failures, "\n".join(failures)
+
+
+def test_member_is_refused_what_only_admins_may_do_and_nothing_changes(world, alpha, beta):
+    """Members (between viewers and admins) pass no admins-only read or write: a `member`
+    allowed on the settings API or the column-mapping PUT survived a mutation probe."""
+    member = browser(ALPHA_HOST, make_user(alpha, "dave@alpha.test", "member", "sales"))
+    failures = []
+    for pattern, route in COVERED.items():
+        path = world.path(route)
+        if pattern in ADMINS_ONLY or route.is_admin_site:
+            requests = requests_of(route)
+        else:
+            requests = [
+                (m, b) for m, b in route.writes.items() if (pattern, m) in ADMIN_ONLY_WRITES
+            ]
+        before = state_of_workspaces(alpha.schema_name, beta.schema_name)
+        for method, body in requests:
+            response = send(member, method, path, body)
+            refused = (
+                is_sign_in_redirect(response, route)
+                if route.is_admin_site
+                else response.status_code == 403
+            )
+            if not refused:
+                failures.append(f"dave (member) {method.upper()} {path}: {response.status_code}")
+        if diff := changed(before, state_of_workspaces(alpha.schema_name, beta.schema_name)):
+            failures.append(f"dave's requests to {path} changed {diff}")
     assert not failures, "\n".join(failures)
 
 

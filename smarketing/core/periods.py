@@ -33,6 +33,12 @@ class PeriodError(ValueError):
     """A period text that does not parse; the message says what is accepted."""
 
 
+# Periods a person can ask for. Everything done with a period (the trailing 12 months of the
+# planner, 8 periods back for anomalies, ten years of series, the next period) stays far inside
+# the calendar Python and PostgreSQL can represent, so no arithmetic on a parsed period overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
 @dataclass(frozen=True)
 class Period:
     grain: Grain
@@ -102,6 +108,7 @@ _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-[Ww](\d{2})$")
+_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})$")
 # `[2025-01-01, 2025-04-01)`, `2025-01-01..2025-04-01` or `2025-01-01/2025-04-01`.
 _RANGE = re.compile(
     r"^\[?\s*(\d{4}-\d{2}-\d{2})\s*(?:,|\.\.|/)\s*(\d{4}-\d{2}-\d{2})\s*\)?$",
@@ -110,21 +117,34 @@ _RANGE = re.compile(
 ACCEPTED = "2025, 2025-Q1, 2025-03, 2025-W10 or [2025-01-01, 2025-04-01)"
 
 
+def _year_checked(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PeriodError(f"the year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    return year
+
+
 def period_parse(text: str, time_zone: tzinfo) -> Period:
-    """Parse a period text of SPEC section 4 in `time_zone`; raises PeriodError."""
+    """Parse a period text of SPEC section 4 in `time_zone`; raises PeriodError.
+
+    A single date `2025-03-14` is that one day. Years outside MIN_YEAR..MAX_YEAR are refused.
+    """
     value = (text or "").strip()
     try:
         if match := _YEAR.match(value):
-            year = int(match[1])
+            year = _year_checked(int(match[1]))
             return Period(Grain.YEAR, date(year, 1, 1), date(year + 1, 1, 1), time_zone)
         if match := _QUARTER.match(value):
-            first = date(int(match[1]), 3 * int(match[2]) - 2, 1)
+            first = date(_year_checked(int(match[1])), 3 * int(match[2]) - 2, 1)
             return period_containing(Grain.QUARTER, first, time_zone)
         if match := _MONTH.match(value):
-            return period_containing(Grain.MONTH, date(int(match[1]), int(match[2]), 1), time_zone)
+            month = date(_year_checked(int(match[1])), int(match[2]), 1)
+            return period_containing(Grain.MONTH, month, time_zone)
         if match := _WEEK.match(value):
-            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            monday = date.fromisocalendar(_year_checked(int(match[1])), int(match[2]), 1)
             return period_containing(Grain.WEEK, monday, time_zone)
+        if match := _DAY.match(value):
+            day = date.fromisoformat(match[1])
+            return period_between(day, day + timedelta(days=1), time_zone)
         if match := _RANGE.match(value):
             return period_between(
                 date.fromisoformat(match[1]), date.fromisoformat(match[2]), time_zone
@@ -137,7 +157,10 @@ def period_parse(text: str, time_zone: tzinfo) -> Period:
 
 
 def period_between(first_day: date, end_day: date, time_zone: tzinfo) -> Period:
-    """The explicit period `[first_day, end_day)`."""
+    """The explicit period `[first_day, end_day)`, both days in years MIN_YEAR to MAX_YEAR."""
+    _year_checked(first_day.year)
+    if end_day > date(MAX_YEAR + 1, 1, 1):
+        raise PeriodError(f"the end {end_day.isoformat()} is after the year {MAX_YEAR}")
     if end_day <= first_day:
         raise PeriodError(
             f"the end {end_day.isoformat()} must be after the start {first_day.isoformat()}"

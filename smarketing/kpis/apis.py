@@ -32,8 +32,6 @@ def _period(text: str, field: str) -> Period:
 
 def _grain_period(text: str, grain: Grain, field: str) -> Period:
     """The period of `grain` holding the start of `text` (a period text or a date)."""
-    if len(text) == 10:  # a plain date YYYY-MM-DD is the one-day range starting there
-        text = f"[{text}, 9999-12-31)"
     period = _period(text, field)
     return period_containing(grain, period.first_day, period.time_zone)
 

@@ -214,3 +214,18 @@ def test_planner_of_another_workspace_uses_only_its_own_data(planner_history, ch
     page = charlie_client.get("/kpis/planner/?revenue=30000&period=2026-Q4")
     assert page.status_code == 200
     assert all(row["total"] is None for row in page.context["rows"])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/kpis/?period=0001-01", "the year 1 is outside 1900-2199"),
+        ("/kpis/planner/?revenue=1000&period=0001", "the year 1 is outside 1900-2199"),
+    ],
+)
+def test_kpi_pages_explain_a_period_out_of_range(alice_client, url, message):
+    """Both pages answered 500 for year 1 (the period before it does not exist)."""
+    alice_client.raise_request_exception = False
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    assert message in response.content.decode()

@@ -218,3 +218,30 @@ def test_refresh_api_is_for_admins(alice_client, bob_client, django_capture_on_c
         response = alice_client.post("/api/v1/kpis/jobs/refresh/")
     assert response.status_code == 202 and response.json()["status"] == "queued"
     assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/kpis/?period=9999-W52",
+        "/api/v1/kpis/series/?kpi=leads&grain=week&from=9999-12-30&to=9999-12-30",
+        "/api/v1/kpis/series/?kpi=leads&grain=month&from=9999-12-01&to=9999-12-01",
+        "/api/v1/kpis/anomalies/?grain=month&from=0001-01-01&to=0001-02-01",
+        "/api/v1/kpis/stability/?month=0001-01",
+        "/api/v1/planner/?revenue=1000&period=0001",
+    ],
+)
+def test_periods_at_the_ends_of_the_calendar_are_refused_with_400(alice_client, url):
+    """Each of these answered 500 (date arithmetic overflowed past year 1 or 9999)."""
+    alice_client.raise_request_exception = False
+    response = alice_client.get(url)
+    assert response.status_code == 400, response.content
+    assert "outside 1900-2199" in json.dumps(response.json())
+
+
+def test_a_plain_date_in_a_series_is_the_period_holding_it(alpha, alice_client):
+    response = alice_client.get(
+        "/api/v1/kpis/series/?kpi=leads&grain=month&from=2025-01-15&to=2025-02-03"
+    )
+    assert response.status_code == 200
+    assert [point["period"] for point in response.json()["points"]] == ["2025-01", "2025-02"]
