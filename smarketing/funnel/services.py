@@ -231,9 +231,10 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         return None
     try:
         return import_job_execute(job)
-    except OperationalError:
-        raise  # the connection went away: the task retries
-    except Exception:
+    except Exception as error:
+        if isinstance(error, OperationalError) and _connection_lost():
+            raise  # the database went away: the task retries, the job starts over
+        # Anything else (PostgreSQL's own limits included) fails the same way on every retry.
         logger.exception("import %s failed", job_id)
         with transaction.atomic():
             ImportProblem.objects.filter(job_id=job_id).delete()
@@ -249,6 +250,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             )
         job.refresh_from_db()
         return job
+
+
+def _connection_lost() -> bool:
+    """True when the database connection is gone (worth a retry), not when a statement failed."""
+    return connection.connection is None or not connection.is_usable()
 
 
 def import_stale_seconds() -> int:

@@ -54,3 +54,13 @@ def test_template_schema_is_never_routed(db):
     template = Workspace.objects.get(is_template=True)
     Domain.objects.create(domain="template.localhost", tenant=template)
     assert Client(HTTP_HOST="template.localhost").get("/login/").status_code == 404
+
+
+def test_the_old_host_stops_routing_at_once_after_a_rename(db, alpha):
+    """The rename forgot only the new name: the old one kept routing for the cache's 30 s."""
+    assert workspace_for_host("alpha.localhost").slug == "alpha"  # cached
+    domain = alpha.domains.get()
+    domain.domain = "alpha-renamed.localhost"
+    domain.save()
+    assert workspace_for_host("alpha.localhost") is None
+    assert Client(HTTP_HOST="alpha.localhost").get("/login/").status_code == 404

@@ -49,6 +49,8 @@ from .reading import (
 
 logger = logging.getLogger(__name__)
 
+# PostgreSQL tables have at most 1,600 columns; the staging table holds one per file column.
+MAX_FILE_COLUMNS = 1500
 # Share of the progress bar each phase fills.
 READ_SHARE, VALIDATE_SHARE = 60, 15
 
@@ -317,6 +319,13 @@ def import_file_prepare(job: ImportJob) -> tuple[FileShape, ColumnMap] | None:
     except (UnreadableFile, OSError) as error:
         _file_problem(job, str(error))
         return None
+    if len(shape.header) > MAX_FILE_COLUMNS:
+        _file_problem(
+            job,
+            f"the file has {len(shape.header):,} columns; at most {MAX_FILE_COLUMNS:,} are "
+            "accepted (remove the columns you do not import)",
+        )
+        return None
     job.encoding, job.delimiter, job.header = shape.encoding, shape.delimiter, shape.header
     problem = _choose_kind_and_format(job, shape.header)
     if problem:
@@ -429,12 +438,12 @@ def _count(job: ImportJob, severity: str) -> int:
 
 def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
     """The optimistic upsert in a savepoint: (written, low, high) or None if any row is invalid."""
-    with _timed(job, "duplicate keys"):
-        cursor.execute(sql.duplicates_exist(column_map))
-        if cursor.fetchone()[0]:
-            return None
     try:
         with transaction.atomic():
+            with _timed(job, "duplicate keys"):
+                cursor.execute(sql.duplicates_exist(column_map))
+                if cursor.fetchone()[0]:
+                    return None
             cursor.execute(sql.target_empty(column_map))
             was_empty = cursor.fetchone()[0]
             old_low = old_high = None

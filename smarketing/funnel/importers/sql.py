@@ -523,14 +523,23 @@ def warnings_insert(job_id: int, column_map: ColumnMap) -> str:
     return _checks_insert(job_id, column_map, checks, where=" OR ".join(later) or "true")
 
 
-def _text_keys(column_map: ColumnMap) -> str:
-    return ", ".join(f"t_{name}" for name in column_map.kind.key)
+def _key_values(column_map: ColumnMap) -> str:
+    """The key as the values it is stored as: `2025-01-01` and `2025-01-01T00:00:00` are one
+    date. Text keys are compared as text (no cast: leads, deals and activities stay cheap);
+    a cast that fails aborts the check, and the detailed validation then names the value."""
+    spec, read = column_map.kind, reader(column_map)
+    return ", ".join(
+        f"t_{name}"
+        if spec.column(name).type == ColumnType.TEXT
+        else read.cast(spec.column(name), f"t_{name}")
+        for name in spec.key
+    )
 
 
 def duplicates_exist(column_map: ColumnMap) -> str:
     return (
         f"SELECT EXISTS (SELECT 1 FROM ({_texts(column_map)}) AS texts "
-        f"GROUP BY {_text_keys(column_map)} HAVING count(*) > 1)"
+        f"GROUP BY {_key_values(column_map)} HAVING count(*) > 1)"
     )
 
 
