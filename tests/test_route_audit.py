@@ -1200,3 +1200,71 @@ def test_cached_values_are_kept_per_workspace(alpha, beta):
         assert cache.get("kpi-dashboard") == MARKER_SOURCE
     with schema_context(beta.schema_name):
         assert cache.get("kpi-dashboard") is None
+
+
+# --- headers -------------------------------------------------------------------------------
+
+
+def security_headers_missing(response) -> list[str]:
+    """What a response lacks of the headers every answer must carry (issue 12, finding 8)."""
+    policy = response.get("Content-Security-Policy", "")
+    script_src = next(
+        (part for part in policy.split(";") if part.strip().startswith("script-src")), ""
+    )
+    missing = []
+    if not policy or "default-src 'self'" not in policy or "frame-ancestors 'none'" not in policy:
+        missing.append(f"Content-Security-Policy ({policy!r})")
+    if "'unsafe-inline'" in script_src or "'self'" not in script_src:
+        missing.append(f"script-src without 'unsafe-inline' ({script_src!r})")
+    if response.get("X-Content-Type-Options") != "nosniff":
+        missing.append("X-Content-Type-Options")
+    if response.get("X-Frame-Options") != "DENY" and not response.streaming:
+        missing.append("X-Frame-Options")
+    return missing
+
+
+def test_every_response_carries_the_content_security_policy(world, alpha, alice, bob, charlie):
+    """Pages, API, the admin, downloads, public survey pages, errors, static files, unknown
+    hosts and suspended workspaces: all of them, for the owner and for anonymous."""
+    owner, anonymous = browser(ALPHA_HOST, alice), browser(ALPHA_HOST)
+    failures = []
+    for route in {**COVERED, **PUBLIC_BY_DESIGN}.values():
+        path = world.path(route)
+        for who, client in (("alice", owner), ("anonymous", anonymous)):
+            response = client.get(path)
+            if missing := security_headers_missing(response):
+                failures.append(f"{who} GET {path} ({response.status_code}): {missing}")
+    others = [
+        (owner, "/no-such-page/"),  # 404 page
+        (browser(ALPHA_HOST, bob), "/settings/"),  # 403 page
+        (owner, "/static/smarketing/app.css"),  # WhiteNoise
+        (owner, "/static/vendor/chart.js/chart.umd.min.js"),
+        (Client(HTTP_HOST="nobody.localhost"), "/"),  # unknown host
+        (Client(HTTP_HOST="localhost"), "/"),  # the public site
+        (Client(HTTP_HOST="localhost"), "/platform/login/"),
+        (anonymous, "/api/v1/kpis/?period=9999"),  # API error
+    ]
+    for client, path in others:
+        response = client.get(path)
+        if missing := security_headers_missing(response):
+            failures.append(f"GET {path} ({response.status_code}): {missing}")
+    assert not failures, "\n".join(failures)
+
+
+def test_suspended_workspace_and_server_errors_carry_the_policy(alpha, alice, monkeypatch):
+    from smarketing.dashboard import views as dashboard_views
+    from tenants import provisioning
+
+    owner = browser(ALPHA_HOST, alice)
+
+    def broken(self, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(dashboard_views.HomeView, "get_context_data", broken)
+    response = owner.get("/")
+    assert response.status_code == SERVER_ERROR
+    assert security_headers_missing(response) == []
+    provisioning.workspace_suspend(workspace=alpha)
+    response = browser(ALPHA_HOST).get("/login/")
+    assert response.status_code == 403
+    assert security_headers_missing(response) == []

@@ -218,20 +218,79 @@ def browser(live_app) -> Iterator[Browser]:
         chromium.close()
 
 
+# Reported by the page itself, so that a violation fails the test whatever Chromium logs.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
-def new_page(browser) -> Iterator[Callable[..., Page]]:
-    """Open pages in fresh contexts (own cookies): `new_page()` or `new_page(viewport=...)`."""
+def allowed_console_errors() -> list[str]:
+    """Substrings of console errors a test expects (e.g. the 404 of a page it opens on purpose);
+    any other console error, uncaught exception or CSP violation fails the test."""
+    return []
+
+
+def watch_for_errors(context) -> list[str]:
+    """Collect the console errors, uncaught exceptions and CSP violations of the pages of
+    `context` (opened after this call) into the returned list."""
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    errors: list[str] = []
+    # Pages opened on purpose that answer an error (404, 403, 410): Chromium logs their status.
+    error_documents: set[str] = set()
+
+    def on_response(response) -> None:
+        if response.request.resource_type == "document" and response.status >= 400:
+            error_documents.add(response.url)
+
+    def on_console(message) -> None:
+        url = message.location.get("url")
+        if message.type != "error":
+            return
+        if message.text.startswith("Failed to load resource") and url in error_documents:
+            return
+        errors.append(f"console error on {url}: {message.text}")
+
+    def on_page(page) -> None:
+        page.on("response", on_response)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: errors.append(f"uncaught exception: {error}"))
+
+    context.on("page", on_page)
+    return errors
+
+
+@pytest.fixture
+def new_page(browser, allowed_console_errors) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh contexts (own cookies): `new_page()` or `new_page(viewport=...)`.
+
+    Every console error, uncaught exception and Content-Security-Policy violation of these
+    pages fails the test when it ends.
+    """
     contexts = []
+    errors: list[str] = []
 
     def open_page(**context_options) -> Page:
         context = browser.new_context(**context_options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        watched = watch_for_errors(context)
+        page = context.new_page()
+        errors_of_contexts.append(watched)
+        return page
 
+    errors_of_contexts: list[list[str]] = []
     yield open_page
     for context in contexts:
         context.close()
+    errors = [error for watched in errors_of_contexts for error in watched]
+    unexpected = [
+        error for error in errors if not any(allowed in error for allowed in allowed_console_errors)
+    ]
+    assert not unexpected, "the pages reported errors:\n" + "\n".join(unexpected)
 
 
 @pytest.fixture

@@ -29,7 +29,11 @@ def test_dashboard_loads_without_console_errors(
     assert failed == []
 
 
-def test_chart_js_is_served_as_javascript_and_defines_chart(page, browser_workspace):
+def test_chart_js_is_served_as_javascript_and_defines_chart(
+    page, browser_workspace, allowed_console_errors
+):
+    # A file opened as a page: Chromium asks for /favicon.ico, which no workspace serves.
+    allowed_console_errors.append("/favicon.ico")
     # Through the browser itself: Playwright's own HTTP client does not resolve *.localhost.
     response = page.goto(browser_workspace.url(CHART_JS))
     assert response is not None and response.status == 200

@@ -69,3 +69,31 @@ def test_signed_in_pages_fit_a_phone_without_horizontal_scrolling(
         page_width = phone.evaluate("() => document.documentElement.scrollWidth")
         screenshot(phone, name)
         assert page_width <= 390, (path, page_width)
+
+
+def test_an_inline_script_is_refused_and_the_harness_reports_it(browser, browser_workspace):
+    """The policy has teeth, and every browser test fails on what it refuses."""
+    from .conftest import watch_for_errors
+
+    context = browser.new_context()
+    try:
+        errors = watch_for_errors(context)
+        page = context.new_page()
+        page.goto(browser_workspace.url("/login/"))
+        page.evaluate(
+            """() => { const s = document.createElement("script");
+                       s.textContent = "window.injected = true"; document.body.append(s); }"""
+        )
+        page.wait_for_function("() => true")
+        assert page.evaluate("() => window.injected === undefined")
+        assert any("CSP violation: script-src" in error for error in errors), errors
+    finally:
+        context.close()
+
+
+def test_api_docs_work_offline_under_the_policy(page, browser_workspace, browser_admin, sign_in):
+    """Swagger UI comes from the static files (no CDN) and starts from a file, not inline."""
+    sign_in(page, browser_admin)
+    page.goto(browser_workspace.url("/api/v1/docs/"))
+    expect(page.get_by_text("smarketing API").first).to_be_visible()
+    expect(page.get_by_text("/api/v1/kpis/").first).to_be_visible()
