@@ -749,11 +749,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
         member = make_user(alpha, MARKER_MEMBER, "member", "marketing")
     with schema_context(alpha.schema_name):
         invitation, invitation_token = account_services.invitation_create(
-            invited_by=alice,
-            email=MARKER_INVITEE,
-            role="member",
-            team="sales",
-            site_url=f"http://{ALPHA_HOST}",
+            invited_by=alice, email=MARKER_INVITEE, role="member", team="sales"
         )
         accepted = funnel_services.import_job_create(
             file=File(io.BytesIO(IMPORT_CSV.encode()), name=MARKER_FILE),

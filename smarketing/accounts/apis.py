@@ -8,7 +8,6 @@ from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
 from . import selectors, services
 from .models import Role, Team, User
-from .views import site_url
 
 
 class MemberOutputSerializer(serializers.ModelSerializer):
@@ -76,6 +75,6 @@ class InvitationApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation, _token = services.invitation_create(
-            invited_by=request.user, site_url=site_url(request), **data.validated_data
+            invited_by=request.user, **data.validated_data
         )
         return Response(self.OutputSerializer(invitation).data, status=status.HTTP_201_CREATED)

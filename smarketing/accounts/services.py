@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from .links import workspace_url
 from .models import Invitation, Role, Team, User
 
 
@@ -19,7 +20,7 @@ def token_hash(token: str) -> str:
 
 
 def invitation_create(
-    *, invited_by: User, email: str, role: str, team: str, site_url: str
+    *, invited_by: User, email: str, role: str, team: str
 ) -> tuple[Invitation, str]:
     """Create an invitation and email its link (after commit). Returns it with the raw token."""
     if not invited_by.is_workspace_admin:
@@ -43,7 +44,7 @@ def invitation_create(
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        link = site_url.rstrip("/") + reverse("accounts:invitation_accept", args=[token])
+        link = workspace_url(reverse("accounts:invitation_accept", args=[token]))
         transaction.on_commit(
             lambda: send_mail(
                 subject="You are invited to smarketing",

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -8,11 +9,14 @@ from smarketing.accounts.permissions import RoleRequiredMixin
 
 from . import selectors, services
 from .forms import InvitationAcceptForm, InvitationForm, MemberForm
+from .links import workspace_base_url
 from .models import Role, User
 
 
 def site_url(request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    """The workspace's address for links in emails: its primary domain with the configured
+    scheme and port, never the request's Host header (see `links.workspace_base_url`)."""
+    return workspace_base_url()
 
 
 class MemberListView(RoleRequiredMixin, View):
@@ -40,9 +44,7 @@ class InvitationCreateView(RoleRequiredMixin, View):
         form = InvitationForm(request.POST)
         if form.is_valid():
             try:
-                services.invitation_create(
-                    invited_by=request.user, site_url=site_url(request), **form.cleaned_data
-                )
+                services.invitation_create(invited_by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error("email", error)
             else:
@@ -92,3 +94,14 @@ class InvitationAcceptView(View):
         return render(
             request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}
         )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form; the emailed link points at the workspace's own address."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+
+    def form_valid(self, form):
+        self.extra_email_context = {"workspace_url": workspace_base_url()}
+        return super().form_valid(form)

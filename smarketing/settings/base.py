@@ -74,6 +74,10 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PUBLIC_HOSTS = env_list("PUBLIC_HOSTS", "localhost,127.0.0.1")
 WORKSPACE_DOMAIN_SUFFIX = os.environ.get("WORKSPACE_DOMAIN_SUFFIX", "localhost")
 TENANT_CACHE_SECONDS = int(os.environ.get("TENANT_CACHE_SECONDS", "30"))
+# Links in emails: the workspace's primary domain with this scheme and port (empty: the
+# scheme's default), never the Host header of the request that sent them.
+WORKSPACE_URL_SCHEME = os.environ.get("WORKSPACE_URL_SCHEME", "http")
+WORKSPACE_URL_PORT = os.environ.get("WORKSPACE_URL_PORT", "")
 
 DATABASES = {
     "default": dj_database_url.parse(

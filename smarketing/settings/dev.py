@@ -1,7 +1,11 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
+# `make run` serves on PORT (default 8000): emailed links point there.
+WORKSPACE_URL_PORT = os.environ.get("WORKSPACE_URL_PORT", os.environ.get("PORT", "8000"))
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

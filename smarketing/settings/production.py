@@ -27,6 +27,7 @@ _reasons = _insecure_reasons()
 if _reasons:
     raise ImproperlyConfigured("Refusing to start: " + "; ".join(_reasons))
 
+WORKSPACE_URL_SCHEME = os.environ.get("WORKSPACE_URL_SCHEME", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -120,7 +120,13 @@ def live_app(django_db_setup, django_db_blocker) -> Iterator[str]:
     thread.is_ready.wait()
     if thread.error:
         raise thread.error
+    # Links in emails carry the configured port (never the request's): this server's.
+    from django.conf import settings
+
+    previous_port = settings.WORKSPACE_URL_PORT
+    settings.WORKSPACE_URL_PORT = str(thread.port)
     yield f"http://127.0.0.1:{thread.port}"
+    settings.WORKSPACE_URL_PORT = previous_port
     with committed_database(django_db_blocker):
         thread.terminate()
 
