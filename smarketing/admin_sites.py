@@ -6,16 +6,19 @@ and the platform admin never browses a workspace's data.
 
 from django.contrib.admin import AdminSite
 
+from smarketing.accounts.forms import AdminSignInForm
 from smarketing.accounts.permissions import has_workspace_role
 
 
 class PlatformAdminSite(AdminSite):
+    login_form = AdminSignInForm
     site_header = "smarketing platform"
     site_title = "smarketing platform"
     index_title = "Workspaces"
 
 
 class WorkspaceAdminSite(AdminSite):
+    login_form = AdminSignInForm
     site_header = "Workspace administration"
     site_title = "smarketing"
 

@@ -1,12 +1,12 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
-from . import selectors, services
+from . import selectors, services, throttles
 from .models import Role, Team, User
 
 
@@ -74,7 +74,10 @@ class InvitationApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        invitation, _token = services.invitation_create(
-            invited_by=request.user, **data.validated_data
-        )
+        try:
+            invitation, _token = services.invitation_create(
+                invited_by=request.user, **data.validated_data
+            )
+        except throttles.RateLimited as error:
+            raise exceptions.Throttled(wait=error.retry_after, detail=str(error)) from error
         return Response(self.OutputSerializer(invitation).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,11 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from .models import Role, Team
+from .throttles import SIGN_IN_THROTTLED_MESSAGE
 
 
 class InvitationForm(forms.Form):
@@ -24,3 +28,23 @@ class InvitationAcceptForm(forms.Form):
 class MemberForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     team = forms.ChoiceField(choices=Team.choices)
+
+
+class ThrottledAuthenticationMixin:
+    """Says "too many attempts" when the sign-in throttle refused, whatever the account; else
+    Django's message, which is the same for an unknown address and a wrong password."""
+
+    request: object
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "sign_in_throttled", False):
+            return ValidationError(SIGN_IN_THROTTLED_MESSAGE, code="throttled")
+        return super().get_invalid_login_error()  # type: ignore[misc]
+
+
+class SignInForm(ThrottledAuthenticationMixin, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(ThrottledAuthenticationMixin, AdminAuthenticationForm):
+    pass

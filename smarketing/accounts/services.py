@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import throttles
 from .links import workspace_url
 from .models import Invitation, Role, Team, User
 
@@ -25,6 +26,12 @@ def invitation_create(
     """Create an invitation and email its link (after commit). Returns it with the raw token."""
     if not invited_by.is_workspace_admin:
         raise ValidationError("Only workspace admins can invite people.")
+    # Raises RateLimited: an admin's account must not become a mail cannon.
+    throttles.hit_or_refuse(
+        throttles.limit("invitations-admin"),
+        str(invited_by.pk),
+        "You have sent many invitations in the last hour; try again later.",
+    )
     email = email.strip().lower()
     if role not in Role.values or team not in Team.values:
         raise ValidationError("Unknown role or team.")

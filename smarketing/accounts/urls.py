@@ -17,7 +17,7 @@ urlpatterns = [
 # Sign-in, sign-out and password reset use Django's views with our templates; they are
 # named without a namespace because Django's auth views reverse those names.
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

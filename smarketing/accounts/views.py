@@ -7,8 +7,8 @@ from django.views import View
 
 from smarketing.accounts.permissions import RoleRequiredMixin
 
-from . import selectors, services
-from .forms import InvitationAcceptForm, InvitationForm, MemberForm
+from . import selectors, services, throttles
+from .forms import InvitationAcceptForm, InvitationForm, MemberForm, SignInForm
 from .links import workspace_base_url
 from .models import Role, User
 
@@ -47,6 +47,11 @@ class InvitationCreateView(RoleRequiredMixin, View):
                 services.invitation_create(invited_by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error("email", error)
+            except throttles.RateLimited as error:
+                form.add_error(None, str(error))
+                response = MemberListView().get(request, form=form)
+                response.status_code = 429
+                return response
             else:
                 messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
                 return redirect("accounts:members")
@@ -103,5 +108,36 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
 
     def form_valid(self, form):
+        address = throttles.client_address(self.request)
+        try:
+            throttles.hit_or_refuse(
+                throttles.limit("password-reset-address"),
+                address,
+                "Too many reset requests from your address; try again later.",
+            )
+        except throttles.RateLimited as error:
+            form.add_error(None, str(error))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        email = form.cleaned_data["email"]
+        per_account = throttles.limit("password-reset-account")
+        if throttles.hit(per_account, email) > per_account.count:
+            # Past the account's limit: no mail, and the same answer as when one was sent, so
+            # neither mail bombing nor the answer tells anything about the account.
+            return redirect(self.get_success_url())
         self.extra_email_context = {"workspace_url": workspace_base_url()}
         return super().form_valid(form)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, throttled per account and per address (429 once over the limit)."""
+
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(self.request, "sign_in_throttled", False):
+            response.status_code = 429
+        return response

@@ -133,6 +133,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The sign-in throttle runs first: over its limit, no password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "smarketing.accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Abuse limits (count, window in seconds), per workspace: see smarketing/accounts/throttles.py.
+RATE_LIMITS = {
+    "sign-in-account": (5, 15 * 60),  # failed sign-ins per account
+    "sign-in-address": (20, 15 * 60),  # failed sign-ins per client address
+    "password-reset-account": (3, 60 * 60),  # reset mails per address asked for
+    "password-reset-address": (10, 60 * 60),  # reset requests per client address
+    "invitations-admin": (30, 60 * 60),  # invitations sent per admin
+}
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -246,10 +261,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["smarketing.accounts.permissions.IsWorkspaceMember"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "smarketing.accounts.throttles.WorkspaceAnonRateThrottle",
+        "smarketing.accounts.throttles.WorkspaceUserRateThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "smarketing.core.api.exception_handler",
+}
+# Requests per person (signed in) or per address (anonymous), per workspace.
+API_THROTTLE_RATES = {
+    "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
+    "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "smarketing API",
