@@ -84,7 +84,7 @@ def hit(rule: Limit, ident: str) -> int:
 
 def hit_or_refuse(rule: Limit, ident: str, message: str) -> None:
     """Count one more, or raise RateLimited when the window's count is already reached."""
-    key, retry_after = _key(rule, ident)
+    _, retry_after = _key(rule, ident)
     if count_of(rule, ident) >= rule.count:
         raise RateLimited(message, retry_after)
     hit(rule, ident)

@@ -11,7 +11,7 @@ THROTTLED = "Too many sign-in attempts"
 WRONG = "Please enter a correct"  # the same words for an unknown account and a wrong password
 
 
-def sign_in(email: str, password: str = "wrong-password", host=ALPHA_HOST, address="10.0.0.1"):
+def sign_in(email: str, password: str = "wrong-password", host=ALPHA_HOST, address="10.0.0.1"):  # noqa: S107
     client = client_for(host)
     return client.post("/login/", {"username": email, "password": password}, REMOTE_ADDR=address)
 
@@ -100,11 +100,8 @@ def test_invitations_are_limited_per_admin(alpha, alice, settings):
 
 
 @pytest.fixture
-def tight_api_rates(settings, monkeypatch):
+def tight_api_rates(settings):
     settings.API_THROTTLE_RATES = {"user": "3/min", "anon": "2/min"}
-    monkeypatch.setattr(
-        SimpleRateThrottle, "cache", __import__("django.core.cache").core.cache.cache
-    )
 
 
 def test_the_api_throttles_people_and_anonymous_addresses_per_workspace(
