@@ -34,10 +34,8 @@ class ThrottledAuthenticationMixin:
     """Says "too many attempts" when the sign-in throttle refused, whatever the account; else
     Django's message, which is the same for an unknown address and a wrong password."""
 
-    request: object
-
     def get_invalid_login_error(self):
-        if getattr(self.request, "sign_in_throttled", False):
+        if getattr(getattr(self, "request", None), "sign_in_throttled", False):
             return ValidationError(SIGN_IN_THROTTLED_MESSAGE, code="throttled")
         return super().get_invalid_login_error()  # type: ignore[misc]
 
