@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/v1/", include("smarketing.api_urls")),
     path("health/", tenant_views.health, name="health"),
 ]
+
+handler404 = "smarketing.core.views.page_not_found"
+handler500 = "smarketing.core.views.server_error"

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+from smarketing.core.api import PatchInputSerializer, StrictInputSerializer
 
 from . import selectors, services, throttles
 from .models import Role, Team, User
@@ -35,7 +36,7 @@ class MemberListApi(APIView):
 class MemberUpdateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(PatchInputSerializer):
         role = serializers.ChoiceField(choices=Role.choices, required=False)
         team = serializers.ChoiceField(choices=Team.choices, required=False)
 
@@ -53,7 +54,7 @@ class MemberUpdateApi(APIView):
 class InvitationApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField()
         role = serializers.ChoiceField(choices=Role.choices)
         team = serializers.ChoiceField(choices=Team.choices)

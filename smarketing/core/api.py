@@ -1,5 +1,10 @@
+"""What every API of the project shares: error answers and input that refuses the unknown."""
+
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -8,3 +13,47 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail={"detail": exc.messages})
     return drf_exception_handler(exc, context)
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Input naming only known fields: a misspelt field is an error, not silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class PatchInputSerializer(StrictInputSerializer):
+    """A PATCH body: known fields only, and at least one of them."""
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"detail": [f"Name at least one of: {', '.join(self.fields)}."]}
+            )
+        return attrs
+
+
+PERIOD_TEXT = (
+    "A period of SPEC section 4: 2025, 2025-Q1, 2025-03, 2025-W10, a date 2025-03-14 (that day) "
+    "or [2025-01-01, 2025-04-01); years 1900 to 2199."
+)
+
+
+@extend_schema_field({"type": "string", "format": "period", "description": PERIOD_TEXT})
+class PeriodField(serializers.CharField):
+    """A period text (parsed by the view, in the workspace's time zone)."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "plan-period",
+        "description": "A year, quarter or month to plan for: 2026, 2026-Q3 or 2026-09.",
+    }
+)
+class PlanPeriodField(serializers.CharField):
+    """The period of a goal plan: a year, a quarter or a month."""

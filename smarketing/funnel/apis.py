@@ -3,11 +3,12 @@ from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceEditor, IsWorkspaceMember
+from smarketing.core.api import StrictInputSerializer
 
 from . import selectors, services
 from .importers.kinds import KINDS
@@ -31,7 +32,7 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     rejected_rows_url = serializers.SerializerMethodField()
     created_by = serializers.EmailField(source="created_by.email", default=None)
-    duration_seconds = serializers.FloatField()
+    duration_seconds = serializers.FloatField(allow_null=True)
     problems = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,9 +100,9 @@ class ImportJobListApi(APIView):
     """
 
     permission_classes = [IsWorkspaceMember]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # a file: multipart only
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         file = serializers.FileField(allow_empty_file=True)
         kind = serializers.ChoiceField(choices=list(KINDS), required=False, allow_blank=True)
         format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
@@ -127,7 +128,10 @@ class ImportJobListApi(APIView):
         jobs = selectors.import_job_list()[:200]
         return Response(ImportJobOutputSerializer(jobs, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={202: ImportJobOutputSerializer})
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={202: ImportJobOutputSerializer, 200: ImportJobOutputSerializer},
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -356,7 +360,7 @@ class ColumnMappingApi(APIView):
 
     permission_classes = [IsWorkspaceMember]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         columns = serializers.DictField(child=serializers.CharField(allow_blank=True))
         values = serializers.DictField(required=False)
         constants = serializers.DictField(required=False)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+from smarketing.core.api import PERIOD_TEXT, PeriodField, PlanPeriodField
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
 from . import services
-from .definitions import BREAKDOWNS, SCALAR_KPI_KEYS
+from .definitions import BREAKDOWNS, KPIS, SCALAR_KPI_KEYS, Unit
 from .models import KpiSnapshotJob
 from .selectors.anomalies import kpi_anomaly_list, kpi_stability_list
 from .selectors.context import kpi_period_parse
@@ -21,6 +24,85 @@ from .selectors.reports import kpi_report_read
 from .selectors.snapshots import kpi_snapshot_job_list, kpi_snapshot_series, kpi_value
 
 MAX_SERIES_DAYS = 3660
+
+
+# --- what the KPI endpoints answer (for the OpenAPI schema; the bodies are built as dicts) ---
+
+
+def _number() -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, read_only=True)
+
+
+class StageDaysOutputSerializer(serializers.Serializer):
+    lead_to_mql = _number()
+    mql_to_sql = _number()
+    sql_to_opportunity = _number()
+    opportunity_to_customer = _number()
+
+
+def _kpi_field(kpi) -> serializers.Field:
+    if kpi.unit is Unit.DAYS_BY_STAGE:
+        return StageDaysOutputSerializer(allow_null=True, read_only=True)
+    return _number()
+
+
+# Every KPI key of the registry: a number (counts are whole) or null.
+KpiValuesOutputSerializer = type(
+    "KpiValuesOutputSerializer",
+    (serializers.Serializer,),
+    {kpi.key: _kpi_field(kpi) for kpi in KPIS},
+)
+
+
+class PeriodOutputSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class SnapshotInfoOutputSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField()
+    import_ids = serializers.ListField(child=serializers.IntegerField())
+    definitions_version = serializers.IntegerField()
+
+
+def _groups() -> serializers.DictField:
+    return serializers.DictField(child=KpiValuesOutputSerializer(), required=False)
+
+
+class SeriesPointOutputSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    value = serializers.JSONField(allow_null=True, help_text="A number, null or an object")
+    computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnomalyOutputSerializer(serializers.Serializer):
+    kpi = serializers.CharField()
+    period = serializers.CharField()
+    value = serializers.FloatField()
+    direction = serializers.CharField()
+    baseline_median = serializers.FloatField()
+    mad = serializers.FloatField()
+    robust_z = serializers.FloatField()
+    deviation = serializers.FloatField()
+    baseline_periods = serializers.IntegerField()
+
+
+class StabilityOutputSerializer(serializers.Serializer):
+    kpi = serializers.CharField()
+    months = serializers.ListField(child=serializers.CharField())
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    coefficient_of_variation = serializers.FloatField(allow_null=True)
+
+
+FROM_PARAMETER = OpenApiParameter(
+    "from",
+    {"type": "string", "format": "period"},
+    required=True,
+    description="The first period (or a date in it), e.g. 2025-01; `from` and `to` may come in "
+    "either order, at most ten years apart. " + PERIOD_TEXT,
+)
 
 
 def _period(text: str, field: str) -> Period:
@@ -42,15 +124,24 @@ class KpiReportApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        period = serializers.CharField()
-        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False)
+        period = PeriodField()
+        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False, allow_blank=True)
 
-    @extend_schema(parameters=[InputSerializer])
+    class OutputSerializer(serializers.Serializer):
+        workspace = serializers.CharField()
+        period = PeriodOutputSerializer()
+        kpis = KpiValuesOutputSerializer()
+        by_source = _groups()
+        by_owner = _groups()
+        computed = serializers.ChoiceField(choices=["snapshot", "live"])
+        snapshot = SnapshotInfoOutputSerializer(allow_null=True)
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         period = _period(data.validated_data["period"], "period")
-        report = kpi_report_read(period=period, by=data.validated_data.get("by"))
+        report = kpi_report_read(period=period, by=data.validated_data.get("by") or None)
         return Response({"workspace": request.tenant.slug, **report})
 
 
@@ -63,10 +154,18 @@ class KpiSeriesApi(APIView):
         kpi = serializers.ChoiceField(choices=SCALAR_KPI_KEYS)
         grain = serializers.ChoiceField(choices=[str(grain) for grain in SNAPSHOT_GRAINS])
         # `from` is a Python keyword: read from the query string by hand.
-        to = serializers.CharField()
-        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False)
+        to = PeriodField()
+        by = serializers.ChoiceField(choices=BREAKDOWNS, required=False, allow_blank=True)
 
-    @extend_schema(parameters=[InputSerializer])
+    class OutputSerializer(serializers.Serializer):
+        workspace = serializers.CharField()
+        kpi = serializers.CharField()
+        grain = serializers.CharField()
+        points = SeriesPointOutputSerializer(many=True)
+        by_source = serializers.DictField(child=serializers.ListField(), required=False)
+        by_owner = serializers.DictField(child=serializers.ListField(), required=False)
+
+    @extend_schema(parameters=[InputSerializer, FROM_PARAMETER], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -75,8 +174,8 @@ class KpiSeriesApi(APIView):
         grain, key = Grain(data.validated_data["grain"]), data.validated_data["kpi"]
         first = _grain_period(request.query_params["from"], grain, "from")
         last = _grain_period(data.validated_data["to"], grain, "to")
-        if last.start < first.start:
-            raise ValidationError({"to": ["must not be before from"]})
+        if last.start < first.start:  # either order: the series runs forwards
+            first, last = last, first
         if (last.start - first.start).days > MAX_SERIES_DAYS:
             raise ValidationError({"to": ["at most ten years per request"]})
         series = kpi_snapshot_series(grain=grain, first=first, last=last)
@@ -115,10 +214,15 @@ class KpiAnomalyListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         grain = serializers.ChoiceField(choices=[str(grain) for grain in SNAPSHOT_GRAINS])
-        to = serializers.CharField()
+        to = PeriodField()
         kpi = serializers.ChoiceField(choices=SCALAR_KPI_KEYS, required=False)
 
-    @extend_schema(parameters=[InputSerializer])
+    class OutputSerializer(serializers.Serializer):
+        workspace = serializers.CharField()
+        grain = serializers.CharField()
+        anomalies = AnomalyOutputSerializer(many=True)
+
+    @extend_schema(parameters=[InputSerializer, FROM_PARAMETER], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -127,6 +231,8 @@ class KpiAnomalyListApi(APIView):
         grain = Grain(data.validated_data["grain"])
         first = _grain_period(request.query_params["from"], grain, "from")
         last = _grain_period(data.validated_data["to"], grain, "to")
+        if last.start < first.start:  # either order, as for the series
+            first, last = last, first
         kpi = data.validated_data.get("kpi")
         anomalies = kpi_anomaly_list(
             grain=grain,
@@ -143,9 +249,13 @@ class KpiStabilityApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        month = serializers.CharField(help_text="The last month, e.g. 2025-06")
+        month = PeriodField(help_text="The last month (or a period or date in it), e.g. 2025-06")
 
-    @extend_schema(parameters=[InputSerializer])
+    class OutputSerializer(serializers.Serializer):
+        workspace = serializers.CharField()
+        stability = StabilityOutputSerializer(many=True)
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -164,10 +274,27 @@ class PlannerApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        revenue = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)
-        period = serializers.CharField()
+        revenue = serializers.DecimalField(
+            max_digits=None,
+            decimal_places=None,
+            min_value=Decimal(0),
+            max_value=Decimal(10**15),
+            coerce_to_string=False,
+        )
+        period = PlanPeriodField()
 
-    @extend_schema(parameters=[InputSerializer])
+    class OutputSerializer(serializers.Serializer):
+        workspace = serializers.CharField()
+        revenue = serializers.FloatField()
+        period = serializers.DictField(child=serializers.CharField())
+        months = serializers.IntegerField()
+        rates_from = PeriodOutputSerializer()
+        rates = serializers.DictField(child=serializers.FloatField(allow_null=True))
+        figures = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+        per_month = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+        messages = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)

@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
         "smarketing.accounts.throttles.WorkspaceAnonRateThrottle",
         "smarketing.accounts.throttles.WorkspaceUserRateThrottle",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "smarketing.core.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "smarketing.core.api.exception_handler",
@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "A workspace's data, KPIs and surveys. Served on the workspace's own host.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Input and output components apart: an upload is binary going in, a URL coming out.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the static files (drf-spectacular-sidecar), no CDN: works offline and
     # under the Content-Security-Policy (its start script is a file too: the split view).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -3,6 +3,9 @@ workspace settings API, whose `kpi_targets` are the shared monthly SLAs."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from zoneinfo import available_timezones
+
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -15,6 +18,7 @@ from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 from smarketing.configuration.models import ChannelOwnership, OwningTeam
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.configuration.services import workspace_settings_update
+from smarketing.core.api import PatchInputSerializer
 from smarketing.core.periods import PeriodError
 from smarketing.kpis.selectors.context import kpi_period_parse
 
@@ -221,6 +225,9 @@ def settings_body() -> dict:
     ).data
 
 
+TIME_ZONES = sorted(available_timezones())
+
+
 class WorkspaceSettingsApi(APIView):
     """The workspace's settings (admins only); one transaction per change. `kpi_targets` are
     the shared monthly SLAs on the whole workspace: a PATCH with `kpi_targets` replaces them
@@ -228,13 +235,17 @@ class WorkspaceSettingsApi(APIView):
 
     permission_classes = [IsWorkspaceAdmin]
 
-    class InputSerializer(serializers.Serializer):
-        time_zone = serializers.CharField(required=False)
-        currency = serializers.CharField(required=False)
-        response_sla_hours = serializers.DecimalField(
-            max_digits=8, decimal_places=2, required=False
+    class InputSerializer(PatchInputSerializer):
+        time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
+        currency = serializers.RegexField(
+            r"^[A-Za-z]{3}$", required=False, help_text="ISO 4217, e.g. EUR"
         )
-        conversion_window_days = serializers.IntegerField(required=False, allow_null=True)
+        response_sla_hours = serializers.DecimalField(
+            max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
+        )
+        conversion_window_days = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=3650
+        )
         channel_ownership = serializers.DictField(
             child=serializers.ChoiceField(choices=OwningTeam.choices), required=False
         )

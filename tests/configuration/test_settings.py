@@ -54,7 +54,7 @@ def test_admin_updates_settings_and_kpi_inputs_queue_a_refresh(
 def test_invalid_settings_are_refused(alpha, alice_client, payload, field):
     response = alice_client.patch("/api/v1/settings/", payload, content_type="application/json")
     assert response.status_code == 400
-    assert field in response.json()["detail"][0] or field in str(response.json())
+    assert field in str(response.json())
     with schema_context(alpha.schema_name):
         assert not WorkspaceSettings.objects.filter(time_zone="Mars/Olympus").exists()
 

@@ -49,3 +49,35 @@ def test_openapi_schema_renders_for_a_member(alice_client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/members/" in paths and "/api/v1/invitations/" in paths
+
+
+# The survey APIs' schema warnings belong to the surveys work (issue 12, finding 7's survey
+# part); every other line of `check --deploy` must be silent.
+PENDING_ELSEWHERE = ("surveys/apis.py", "InviteTeamsEnum")
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    """HSTS without includeSubDomains, no preload, OpenAPI name collisions and views without
+    a response schema were all reported here."""
+    clean = {k: v for k, v in os.environ.items() if k not in SECURE_ENV}
+    env = {
+        **clean,
+        **SECURE_ENV,
+        "SECRET_KEY": "Zq7-vN2#kR9!pW4@tY6$uB8%hJ1^mX3&cL5*eG0(aS-dF+iO=yQ/wE?rT<zU>oP",
+        "DJANGO_SETTINGS_MODULE": "smarketing.settings.production",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    reported = [
+        line
+        for line in output.splitlines()
+        if line.startswith("?:") and not any(pending in line for pending in PENDING_ELSEWHERE)
+    ]
+    assert reported == [], output
+    assert "security." not in output, output

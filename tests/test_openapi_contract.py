@@ -1,0 +1,135 @@
+"""The API against its own OpenAPI description (schemathesis, every check), authenticated.
+
+Each operation gets a bounded number of generated requests, valid and invalid, sent to the app
+in-process as a workspace admin on alpha's host (token authentication): no answer may be a
+server error, and every answer must be one the schema describes (status code, content type,
+headers, body), valid data must be accepted and invalid data refused. Before this, the schema's
+components collided ("Input", "Output", "PatchedInput"), the KPI endpoints had no response
+schema, error answers were undocumented and invalid PATCH bodies were accepted.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import override_settings
+from django_tenants.utils import schema_context
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks
+
+from tests.conftest import ALPHA_HOST
+
+EXAMPLES_PER_OPERATION = 8
+# The survey APIs' serializers belong to the surveys work (issue 12, finding 7's survey part):
+# they join this run when they describe what those APIs return. Listed, so none is forgotten.
+SURVEY_OPERATIONS_PENDING = "/api/v1/surveys/"
+
+# "Every schema-valid request is accepted" cannot hold where validity is a rule across fields
+# that OpenAPI 3.0 cannot state: one target per KPI, a share at most 1 for rates, whole numbers
+# for counts (settings); a HubSpot or Salesforce file only for leads and deals (imports; the
+# upload schema says it with anyOf, which generators ignore for multipart). Invalid requests are
+# still checked: they must be refused.
+CHECKS_NOT_APPLICABLE = {
+    ("PATCH /api/v1/settings/", "positive_data_acceptance"),
+    ("POST /api/v1/imports/", "positive_data_acceptance"),
+}
+
+# Periods as people write them, around today's data (a series spans at most ten years).
+_YEARS = st.integers(2023, 2026)
+_PERIOD_TEXTS = st.one_of(
+    _YEARS.map(str),
+    st.tuples(_YEARS, st.integers(1, 4)).map(lambda t: f"{t[0]}-Q{t[1]}"),
+    st.tuples(_YEARS, st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"),
+    st.tuples(_YEARS, st.integers(1, 52)).map(lambda t: f"{t[0]}-W{t[1]:02d}"),
+    st.dates(date(2023, 1, 1), date(2026, 12, 31)).map(date.isoformat),
+    st.tuples(st.dates(date(2023, 1, 1), date(2026, 6, 30)), st.integers(1, 400)).map(
+        lambda t: f"[{t[0]}, {t[0] + timedelta(days=t[1])})"
+    ),
+)
+schemathesis.openapi.format("period", _PERIOD_TEXTS)
+schemathesis.openapi.format(
+    "plan-period",
+    st.one_of(
+        _YEARS.map(str),
+        st.tuples(_YEARS, st.integers(1, 4)).map(lambda t: f"{t[0]}-Q{t[1]}"),
+        st.tuples(_YEARS, st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"),
+    ),
+)
+
+
+def _raw_schema() -> dict:
+    with override_settings(ROOT_URLCONF="smarketing.urls_tenants"):
+        return SchemaGenerator(urlconf="smarketing.urls_tenants").get_schema(public=True)
+
+
+RAW_SCHEMA = _raw_schema()
+SCHEMA = schemathesis.openapi.from_dict(RAW_SCHEMA)
+SCHEMA.app = get_wsgi_application()
+# The test authenticates with a real token; no made-up session cookie or token is generated.
+SCHEMA.config.generation.update(with_security_parameters=False)
+OPERATIONS = {
+    operation.ok().label: operation.ok()
+    for operation in SCHEMA.get_all_operations()
+    if SURVEY_OPERATIONS_PENDING not in operation.ok().label
+}
+load_all_checks()
+ALL_CHECKS = CHECKS.get_all()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transactions_connection():
+    """As Django's test client does: the WSGI handler must not close the connection that holds
+    the test's transaction when a request finishes."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def alice_token(alpha, alice) -> str:
+    with schema_context(alpha.schema_name):
+        return Token.objects.create(user=alice).key
+
+
+def test_the_schema_names_each_component_once_and_describes_every_kpi_answer():
+    components = RAW_SCHEMA["components"]["schemas"]
+    assert not {"Input", "Output", "PatchedInput"} & set(components)
+    kpis = RAW_SCHEMA["paths"]["/api/v1/kpis/"]["get"]["responses"]
+    assert set(kpis) >= {"200", "400", "401", "403", "429"}
+    assert "$ref" in kpis["200"]["content"]["application/json"]["schema"]
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_every_operation_conforms_to_the_schema(label, alice_token, alpha):
+    operation = OPERATIONS[label]
+    checks = [check for check in ALL_CHECKS if (label, check.__name__) not in CHECKS_NOT_APPLICABLE]
+    headers = {"Authorization": f"Token {alice_token}"}
+    strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
+        GenerationMode.NEGATIVE
+    )
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def check(case):
+        sent = {"base_url": f"http://{ALPHA_HOST}", "headers": headers}
+        response = case.call(**sent)
+        case.validate_response(response, checks=checks, headers=headers, transport_kwargs=sent)
+
+    check()
