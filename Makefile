@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WITH_SERVICES := scripts/with-services
 
-.PHONY: run test setup lint format browser bench services-stop clean
+.PHONY: run test setup lint format browser bench serve load mutation services-stop clean
 
 run: setup
 	$(WITH_SERVICES) scripts/run-dev
@@ -13,6 +13,11 @@ run: setup
 test: setup lint
 	$(WITH_SERVICES) $(BIN)/python manage.py makemigrations --check --dry-run -v 1
 	$(WITH_SERVICES) $(BIN)/pytest
+
+# The production web server (gunicorn, gunicorn.conf.py) on 127.0.0.1:$(PORT), default 8000.
+serve: setup
+	$(WITH_SERVICES) scripts/prepare-database
+	$(WITH_SERVICES) scripts/serve
 
 setup: $(BIN)/.installed node_modules/.installed browser
 

@@ -10,3 +10,5 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("platform/", platform_admin_site.urls),
 ]
+
+handler500 = "smarketing.core.views.server_error"

@@ -87,6 +87,26 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Web processes (gunicorn.conf.py sets these) bound their connections with a pool per process
+# (at most DATABASE_POOL_SIZE, health-checked on checkout, returned after each request) and
+# give up on a statement after DATABASE_STATEMENT_TIMEOUT_MS; workers and commands keep one
+# persistent connection and no timeout (imports and refreshes are long by nature). Pooling is
+# safe with schema switching: django-tenants sets the search_path on every new cursor, and a
+# connection back from the pool is treated as new (tests/core/test_connections.py).
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
+DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "0"))
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["application_name"] = os.environ.get("DATABASE_APPLICATION_NAME", "smarketing")
+if DATABASE_STATEMENT_TIMEOUT_MS:
+    _db_options["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+if DATABASE_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    _db_options["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        "max_idle": 300,
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

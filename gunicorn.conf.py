@@ -1,0 +1,34 @@
+"""gunicorn's settings for smarketing's web processes.
+
+    make serve                                   # on 127.0.0.1:$PORT (8000), with the dev settings
+    gunicorn -c gunicorn.conf.py                 # in production (DJANGO_SETTINGS_MODULE=...production)
+
+Connections to PostgreSQL are bounded: each worker process keeps a pool of at most `threads`
+connections (one per request in flight), so the web tier opens at most workers x threads, and a
+statement that runs longer than DATABASE_STATEMENT_TIMEOUT_MS is cancelled (the request answers
+503). Everything can be overridden by the environment variables named below.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "smarketing.wsgi:application"
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count()))))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# The pool of each worker process: one connection per thread at most.
+os.environ.setdefault("DATABASE_POOL_SIZE", str(threads))
+os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT_MS", "15000")
+os.environ.setdefault("DATABASE_APPLICATION_NAME", "smarketing-web")
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (memory), not all at once.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# Behind a proxy that sets X-Forwarded-Proto (production settings trust it for HTTPS).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
