@@ -126,14 +126,14 @@ class WorkspaceUserRateThrottle(UserRateThrottle):
     """Requests per signed-in person (per workspace: the cache key carries the schema)."""
 
     def get_rate(self):
-        return settings.API_THROTTLE_RATES[self.scope]
+        return settings.API_THROTTLE_RATES[str(self.scope)]
 
 
 class WorkspaceAnonRateThrottle(AnonRateThrottle):
     """Requests per address from people who are not signed in (public survey APIs, errors)."""
 
     def get_rate(self):
-        return settings.API_THROTTLE_RATES[self.scope]
+        return settings.API_THROTTLE_RATES[str(self.scope)]
 
     def get_ident(self, request):
         return client_address(request)

@@ -47,9 +47,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(error, DataError):
         return _answer(request, 400, "A value is out of the accepted range.", "400.html")
     if isinstance(error, OperationalError):
-        return _answer(
-            request, 503, "The database did not answer in time; try again.", "503.html"
-        )
+        return _answer(request, 503, "The database did not answer in time; try again.", "503.html")
     if _is_api(request):
         return JsonResponse({"detail": "Server error; it was logged."}, status=500)
     return defaults.server_error(request)
