@@ -1248,7 +1248,7 @@ def test_every_response_carries_the_content_security_policy(world, alpha, alice,
 
 
 def test_suspended_workspace_and_server_errors_carry_the_policy(alpha, alice, monkeypatch):
-    from smarketing.dashboard import views as dashboard_views
+    from smarketing.dashboard.views import home as dashboard_views
     from tenants import provisioning
 
     owner = browser(ALPHA_HOST, alice)

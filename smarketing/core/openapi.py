@@ -43,7 +43,9 @@ class AutoSchema(SpectacularAutoSchema):
         qualname = serializer.__class__.__qualname__
         if "." in qualname:
             outer, inner = qualname.rsplit(".", 2)[-2:]
-            return outer.removesuffix("Api") + inner.removesuffix("Serializer")
+            # KpiReportApi.InputSerializer -> KpiReportApiInput: never the name of a serializer
+            # defined at module level (ColumnMappingOutputSerializer -> ColumnMappingOutput).
+            return outer + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
     def _get_request_body(self, direction="request"):

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -72,6 +72,12 @@ def _mapping_or_400(document, *, kind: str = "", field: str = "mapping") -> Mapp
         raise serializers.ValidationError({field: error.messages}) from error
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "object", "additionalProperties": {}}, {"type": "string"}],
+        "description": "A mapping file (SPEC 3.1): a JSON object, or its JSON text in a form.",
+    }
+)
 class MappingDocumentField(serializers.Field):
     """A mapping file (SPEC 3.1) as a JSON object, or as JSON text in a multipart form."""
 

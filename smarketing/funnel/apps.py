@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class FunnelConfig(AppConfig):
     name = "smarketing.funnel"
     label = "funnel"
+
+    def ready(self) -> None:
+        from smarketing.core.outbox import Outbox, outbox_register
+
+        from . import services
+        from .models import ImportJob, ImportStatus
+
+        outbox_register(
+            Outbox(
+                name=services.IMPORT_OUTBOX,
+                model=ImportJob,
+                pending_status=ImportStatus.QUEUED,
+                send=services.import_job_send,
+            )
+        )

@@ -210,6 +210,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # When the stale-job check sent its task again (its message was lost or its worker died).
     requeued_at = models.DateTimeField(null=True, blank=True)
+    # When its task was handed to the broker (the outbox sends queued jobs where this is empty).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     # Progress, written from a separate connection while the import transaction is open.
     percent = models.PositiveSmallIntegerField(default=0)
     rows_read = models.BigIntegerField(default=0)

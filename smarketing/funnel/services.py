@@ -15,6 +15,9 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from smarketing.core.outbox import outbox_dispatch_on_commit
+from smarketing.core.tasks import task_send_now
+
 from . import signals
 from .importers.kinds import KINDS
 from .importers.mapping_files import (
@@ -261,6 +264,9 @@ def import_stale_seconds() -> int:
     return int(getattr(settings, "FUNNEL_IMPORT_STALE_SECONDS", 15 * 60))
 
 
+# A job says "running" a moment before its transaction takes the import lock.
+RUNNING_GRACE = timedelta(seconds=30)
+
 STALE_MESSAGE = (
     "no worker finished this import (it was lost, e.g. when the queue restarted) and nothing "
     "was stored; upload the file again"
@@ -273,21 +279,36 @@ class StaleImports:
     failed: list[int]
 
 
+IMPORT_OUTBOX = "imports"
+
+
 def _enqueue_run(job_id: int) -> None:
+    """Queue the import through the outbox: the job row is the message, sent once this
+    transaction commits, or by the dispatcher of beat while the broker is down."""
+    outbox_dispatch_on_commit(IMPORT_OUTBOX, job_id)
+
+
+def import_job_send(job_id: int) -> None:
+    """Hand one import's task to the broker now (the outbox calls this)."""
     from .tasks import import_job_run_task
 
-    transaction.on_commit(lambda: import_job_run_task.delay(job_id))
+    task_send_now(import_job_run_task, job_id)
 
 
 def import_jobs_stale_recover(*, now: datetime | None = None) -> StaleImports:
     """Requeue, then give up on, imports left queued or running with nothing running them.
 
-    Acks-late redelivers the task of a worker that died, but a message the broker lost never
-    comes back: its job would say "queued" or "running" forever. When no import is running in
-    the current workspace (its import lock is free), a job that has shown no sign of life
-    (queued, started or requeued) for `FUNNEL_IMPORT_STALE_SECONDS` is sent again once; if
-    that one is lost too, it is marked failed with a problem that says what to do. Idempotent:
-    the task is a no-op for a finished job, and repeated checks change nothing more.
+    Acks-late redelivers the task of a worker that died, but only after the broker's visibility
+    timeout, and a message the broker lost never comes back: its job would say "queued" or
+    "running" forever. When no import is running in the current workspace (its import lock is
+    free), a job is sent again once when:
+    - it says "running" since more than `RUNNING_GRACE` (a running import holds the lock for
+      its whole transaction, so its worker died: recovered within a minute or two, by beat);
+    - or it was handed to the broker (or started, or requeued) more than
+      `FUNNEL_IMPORT_STALE_SECONDS` ago and never finished (the message was lost).
+    If that one is lost too, it is marked failed with a problem that says what to do. A job
+    still waiting in the outbox (broker down) is not stale: it has not been sent yet.
+    Idempotent: the task is a no-op for a finished job, and repeated checks change nothing more.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=import_stale_seconds())
@@ -300,12 +321,21 @@ def import_jobs_stale_recover(*, now: datetime | None = None) -> StaleImports:
             status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
         )
         for job in jobs:
-            seen = max(t for t in (job.created_at, job.started_at, job.requeued_at) if t)
-            if seen > cutoff:
+            if job.status == ImportStatus.QUEUED and job.dispatched_at is None:
+                continue  # still in the outbox: the broker has not had it yet
+            seen = max(
+                t for t in (job.created_at, job.started_at, job.requeued_at, job.dispatched_at) if t
+            )
+            worker_died = (
+                job.status == ImportStatus.RUNNING
+                and job.started_at is not None
+                and job.started_at < now - RUNNING_GRACE
+            )
+            if seen > cutoff and not worker_died:
                 continue
             if job.requeued_at is None:
                 ImportJob.objects.filter(pk=job.pk).update(
-                    status=ImportStatus.QUEUED, requeued_at=now, percent=0
+                    status=ImportStatus.QUEUED, requeued_at=now, percent=0, dispatched_at=None
                 )
                 _enqueue_run(job.pk)
                 requeued.append(job.pk)

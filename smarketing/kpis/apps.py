@@ -7,9 +7,20 @@ class KpisConfig(AppConfig):
 
     def ready(self) -> None:
         from smarketing.configuration.signals import kpi_inputs_changed
+        from smarketing.core.outbox import Outbox, outbox_register
         from smarketing.funnel.signals import import_stored
 
-        from . import receivers
+        from . import receivers, services
+        from .models import JobStatus, KpiSnapshotJob
+
+        outbox_register(
+            Outbox(
+                name=services.KPI_REFRESH_OUTBOX,
+                model=KpiSnapshotJob,
+                pending_status=JobStatus.QUEUED,
+                send=services.kpi_snapshot_job_send,
+            )
+        )
 
         import_stored.connect(receivers.on_import_stored, dispatch_uid="kpis.import_stored")
         kpi_inputs_changed.connect(

@@ -57,6 +57,10 @@ class KpiSnapshotJob(models.Model):
     snapshots_changed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its task was handed to the broker (the outbox sends queued jobs where this is empty),
+    # and when the stale-job check sent it again (its message was lost or its worker died).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    requeued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from smarketing.core.outbox import outbox_dispatch_on_commit
 from smarketing.core.periods import (
     SNAPSHOT_GRAINS,
     Grain,
@@ -20,6 +23,7 @@ from smarketing.core.periods import (
     period_containing,
     periods_overlapping,
 )
+from smarketing.core.tasks import task_send_now
 
 from . import signals
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
@@ -85,14 +89,96 @@ def kpi_snapshot_refresh_enqueue(
             range_start=start,
             range_end=end,
         )
-        transaction.on_commit(lambda: _send(job.pk))
+        outbox_dispatch_on_commit(KPI_REFRESH_OUTBOX, job.pk)
     return job
 
 
-def _send(job_id: int) -> None:
+KPI_REFRESH_OUTBOX = "kpi-refresh"
+
+
+def kpi_snapshot_job_send(job_id: int) -> None:
+    """Hand one refresh job's task to the broker now (the outbox calls this)."""
     from .tasks import kpi_snapshot_refresh_task
 
-    kpi_snapshot_refresh_task.delay(job_id)
+    task_send_now(kpi_snapshot_refresh_task, job_id)
+
+
+def _refresh_lock_key() -> str:
+    return f"kpi_refresh:{connection.schema_name}"  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _refresh_lock():
+    """Held (a session advisory lock) while a refresh runs in this workspace: refreshes run one
+    at a time, and a job that says "running" while the lock is free lost its worker."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [_refresh_lock_key()])
+    try:
+        yield
+    finally:
+        if connection.is_usable():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [_refresh_lock_key()])
+
+
+# A job is "running" a moment before it holds the lock; queued and sent this long ago and never
+# started, its message was lost.
+RUNNING_GRACE = timedelta(seconds=30)
+STALE_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StaleRefreshes:
+    requeued: list[int]
+    failed: list[int]
+
+
+def kpi_snapshot_jobs_stale_recover(*, now: datetime | None = None) -> StaleRefreshes:
+    """Requeue once, then fail, refresh jobs that nothing runs (as imports are recovered).
+
+    With no refresh running in this workspace (its lock is free): a job "running" for more than
+    `RUNNING_GRACE` lost its worker (killed); a job sent to the broker `STALE_AFTER` ago and
+    never started lost its message. A job still in the outbox (broker down) is not stale.
+    """
+    now = now or timezone.now()
+    requeued: list[int] = []
+    failed: list[int] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_refresh_lock_key()])
+        if not cursor.fetchone()[0]:
+            return StaleRefreshes(requeued, failed)
+        jobs = KpiSnapshotJob.objects.select_for_update().filter(
+            status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
+        )
+        for job in jobs:
+            if job.status == JobStatus.QUEUED and job.dispatched_at is None:
+                continue
+            seen = max(
+                t for t in (job.created_at, job.started_at, job.requeued_at, job.dispatched_at) if t
+            )
+            worker_died = (
+                job.status == JobStatus.RUNNING
+                and job.started_at is not None
+                and job.started_at < now - RUNNING_GRACE
+            )
+            if not worker_died and seen > now - STALE_AFTER:
+                continue
+            if job.requeued_at is None:
+                KpiSnapshotJob.objects.filter(pk=job.pk).update(
+                    status=JobStatus.QUEUED, requeued_at=now, dispatched_at=None, periods_done=0
+                )
+                outbox_dispatch_on_commit(KPI_REFRESH_OUTBOX, job.pk)
+                requeued.append(job.pk)
+            else:
+                KpiSnapshotJob.objects.filter(pk=job.pk).update(
+                    status=JobStatus.FAILED,
+                    finished_at=now,
+                    error="no worker finished this refresh; the nightly refresh will cover it",
+                )
+                failed.append(job.pk)
+    if requeued or failed:
+        logger.warning("stale KPI refreshes: requeued %s, failed %s", requeued, failed)
+    return StaleRefreshes(requeued, failed)
 
 
 def kpi_snapshot_nightly_enqueue(*, now: datetime | None = None) -> KpiSnapshotJob:
@@ -191,6 +277,13 @@ def kpi_snapshot_refresh(
     Safe to re-run: a snapshot whose values, version and imports are unchanged is left as it is,
     and a failure before the final transaction leaves every previous snapshot intact.
     """
+    with _refresh_lock():
+        return _kpi_snapshot_refresh_locked(job=job, until=until, progress=progress)
+
+
+def _kpi_snapshot_refresh_locked(
+    *, job: KpiSnapshotJob, until: datetime | None, progress: Progress | None
+) -> KpiSnapshotJob:
     with transaction.atomic():
         # Claim the job under its row lock: an enqueue widening it right now commits first, and
         # once it is RUNNING no later enqueue widens it (they queue a job of their own).

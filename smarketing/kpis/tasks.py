@@ -6,7 +6,7 @@ from django.db import OperationalError
 from tenants.fanout import dangerously_in_each_active_workspace
 
 from . import services
-from .models import KpiSnapshotJob
+from .models import JobStatus, KpiSnapshotJob
 
 
 @shared_task(
@@ -22,7 +22,10 @@ def kpi_snapshot_refresh_task(self, job_id: int) -> dict:
     Memory: holds every affected period's measures and rounded KPIs (by source and owner) until
     the final write: for 18 months of a workspace with 1M leads, ~100 periods × ~35 groups.
     """
-    job = services.kpi_snapshot_refresh(job=KpiSnapshotJob.objects.get(pk=job_id))
+    job = KpiSnapshotJob.objects.filter(pk=job_id).first()
+    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return {"job": job_id, "skipped": "finished"}  # a late or second delivery
+    job = services.kpi_snapshot_refresh(job=job)
     return {"job": job.pk, "periods": job.periods_total, "changed": job.snapshots_changed}
 
 
@@ -30,3 +33,22 @@ def kpi_snapshot_refresh_task(self, job_id: int) -> dict:
 def kpi_snapshot_nightly_task() -> int:
     """Public task for beat: queue every active workspace's nightly refresh in its own schema."""
     return dangerously_in_each_active_workspace(services.kpi_snapshot_nightly_enqueue)
+
+
+@shared_task(
+    bind=True,
+    name="kpis.snapshot_jobs_stale",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def kpi_snapshot_jobs_stale_task(self) -> dict:
+    """Requeue or fail the current workspace's refresh jobs that nothing runs (idempotent)."""
+    stale = services.kpi_snapshot_jobs_stale_recover()
+    return {"requeued": stale.requeued, "failed": stale.failed}
+
+
+@shared_task(name="kpis.snapshot_jobs_stale_all")
+def kpi_snapshot_jobs_stale_all_task() -> int:
+    """Public task for beat: run every active workspace's stale-refresh check in its schema."""
+    return dangerously_in_each_active_workspace(kpi_snapshot_jobs_stale_task.delay)

@@ -254,7 +254,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The SQLAlchemy fallback transport has no such option (it would pass it to create_engine and
 # fail); there, the stale-import check of the funnel app recovers lost tasks.
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        # A broker that does not answer is given up on quickly (the outbox sends later).
+        "socket_connect_timeout": 2,
+    }
     if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
     else {}
 )
@@ -266,8 +270,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Judges every workspace's SLAs hourly: the period in progress (forecast) and the one that
     # closed last (periods close at midnight in each workspace's time zone, so hourly).
     "slas-evaluate": {"task": "slas.evaluate_all", "schedule": crontab(minute=7)},
-    # Requeues (once), then fails, imports left queued/running with no worker on them.
-    "funnel-stale-imports": {"task": "funnel.import_jobs_stale_all", "schedule": 5 * 60.0},
+    # Requeues (once), then fails, imports left queued/running with no worker on them: a killed
+    # worker's import is found within a minute (its lock is free while it says "running").
+    "funnel-stale-imports": {"task": "funnel.import_jobs_stale_all", "schedule": 60.0},
+    # The same for KPI refresh jobs.
+    "kpis-stale-refreshes": {"task": "kpis.snapshot_jobs_stale_all", "schedule": 60.0},
+    # The outbox: sends committed, unsent jobs (the broker was down when they were queued).
+    "outbox-dispatch": {
+        "task": "tenants.outbox_dispatch_all",
+        "schedule": float(os.environ.get("OUTBOX_DISPATCH_SECONDS", "5")),
+    },
 }
 
 # --- Email -------------------------------------------------------------------------------------
@@ -302,6 +314,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Input and output components apart: an upload is binary going in, a URL coming out.
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for each choice set that several serializers use.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportKindEnum": "smarketing.funnel.models.ImportKind",
+        "ImportFormatEnum": "smarketing.funnel.models.ImportFormat",
+    },
     # Swagger UI from the static files (drf-spectacular-sidecar), no CDN: works offline and
     # under the Content-Security-Policy (its start script is a file too: the split view).
     "SWAGGER_UI_DIST": "SIDECAR",

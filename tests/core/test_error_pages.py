@@ -16,7 +16,7 @@ def test_a_value_the_database_refuses_is_a_400_and_an_unreachable_database_a_503
     """One exception path: whatever view raises it, never a 500 for these two classes."""
     from django.db import DataError, OperationalError
 
-    from smarketing.dashboard import views as dashboard_views
+    from smarketing.dashboard.views import home as dashboard_views
 
     alice_client.raise_request_exception = False
     for error, status in ((DataError("value out of range"), 400), (OperationalError("gone"), 503)):

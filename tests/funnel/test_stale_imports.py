@@ -23,11 +23,12 @@ def _stale_after_15_minutes(settings):
 
 
 def queued_job(content: bytes = LEADS, age: timedelta = timedelta(0), **fields) -> ImportJob:
-    """A job whose task was never delivered (as if the broker lost it), created `age` ago."""
+    """A job whose task was handed to the broker `age` ago and never delivered (lost)."""
     job = services.import_job_create(
         file=File(io.BytesIO(content)), file_name="leads.csv", kind="leads",
         file_format="canonical", enqueue=False,
     ).job  # fmt: skip
+    fields = {"dispatched_at": timezone.now() - age, **fields}
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - age, **fields)
     return ImportJob.objects.get(pk=job.pk)
 
@@ -57,6 +58,8 @@ def test_a_lost_queued_import_is_requeued_once_then_failed_with_a_reason(
         assert (stale.requeued, stale.failed, len(callbacks)) == ([lost.pk], [], 1)
         job = ImportJob.objects.get(pk=lost.pk)
         assert job.status == ImportStatus.QUEUED and job.requeued_at is not None
+        assert job.dispatched_at is None  # back in the outbox, which sends it (on commit):
+        ImportJob.objects.filter(pk=lost.pk).update(dispatched_at=timezone.now())
 
         # Checked again soon after: the requeued task has its time, nothing more is sent.
         stale, callbacks = recover(django_capture_on_commit_callbacks)
@@ -107,7 +110,7 @@ def test_recent_and_finished_imports_are_left_alone(alpha, django_capture_on_com
             content=LEADS + b"L2,2025-01-02,web\n",
             age=timedelta(hours=2),
             status=ImportStatus.RUNNING,
-            started_at=timezone.now() - timedelta(minutes=1),
+            started_at=timezone.now() - timedelta(seconds=10),  # about to take the lock
         )
         done = queued_job(
             content=LEADS + b"L3,2025-01-03,web\n",
@@ -149,3 +152,24 @@ def test_nothing_is_touched_while_an_import_runs_in_that_workspace_only(
             assert stale.requeued == [lost.pk]
     finally:
         other_connection.execute("SELECT pg_advisory_unlock_all()")
+
+
+def test_a_running_import_whose_worker_died_is_requeued_at_the_next_check(
+    alpha, django_capture_on_commit_callbacks
+):
+    """ "Running" while nothing holds the import lock (a killed worker's connection released
+    it): sent again at the next check (every minute), not after the 15-minute stale period,
+    nor after the broker's one-hour visibility timeout."""
+    with schema_context(alpha.schema_name):
+        dead = queued_job(
+            age=timedelta(minutes=2),
+            status=ImportStatus.RUNNING,
+            started_at=timezone.now() - timedelta(minutes=1),
+        )
+        waiting = queued_job(
+            content=LEADS + b"L9,2025-01-09,web\n", age=timedelta(hours=2), dispatched_at=None
+        )
+        stale, callbacks = recover(django_capture_on_commit_callbacks)
+        assert (stale.requeued, stale.failed, len(callbacks)) == ([dead.pk], [], 1)
+        # A job the broker never had (still in the outbox) is waiting, not stale.
+        assert ImportJob.objects.get(pk=waiting.pk).status == ImportStatus.QUEUED
