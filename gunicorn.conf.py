@@ -1,7 +1,7 @@
 """gunicorn's settings for smarketing's web processes.
 
-    make serve                                   # on 127.0.0.1:$PORT (8000), with the dev settings
-    gunicorn -c gunicorn.conf.py                 # in production (DJANGO_SETTINGS_MODULE=...production)
+    make serve                      # on 127.0.0.1:$PORT (8000), with the dev settings
+    gunicorn -c gunicorn.conf.py    # in production (DJANGO_SETTINGS_MODULE=...production)
 
 Connections to PostgreSQL are bounded: each worker process keeps a pool of at most `threads`
 connections (one per request in flight), so the web tier opens at most workers x threads, and a
