@@ -19,6 +19,14 @@ serve: setup
 	$(WITH_SERVICES) scripts/prepare-database
 	$(WITH_SERVICES) scripts/serve
 
+# 32 clients against gunicorn for 15 s per target (overview, KPI API, public NPS submit).
+load: setup
+	$(WITH_SERVICES) scripts/load
+
+# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml), outside `make test`: slow.
+mutation: setup
+	scripts/mutation
+
 setup: $(BIN)/.installed node_modules/.installed browser
 
 $(BIN)/.installed: requirements.lock pyproject.toml

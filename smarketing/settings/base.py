@@ -166,6 +166,11 @@ RATE_LIMITS = {
     "password-reset-address": (10, 60 * 60),  # reset requests per client address
     "invitations-admin": (30, 60 * 60),  # invitations sent per admin
 }
+# Public survey answers per address and per survey (django-ratelimit syntax), and the least
+# time a person takes to fill the form (bots are faster).
+SURVEY_RATE_PER_IP = os.environ.get("SURVEY_RATE_PER_IP", "10/m")
+SURVEY_RATE_PER_SURVEY = os.environ.get("SURVEY_RATE_PER_SURVEY", "300/m")
+SURVEY_MIN_FILL_SECONDS = float(os.environ.get("SURVEY_MIN_FILL_SECONDS", "3"))
 # Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 LOGIN_URL = "login"

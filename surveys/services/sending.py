@@ -7,10 +7,11 @@ from datetime import datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from smarketing.accounts.links import workspace_base_url
 from smarketing.accounts.models import User
 from smarketing.configuration.selectors import workspace_time_zone
 
@@ -101,14 +102,9 @@ def survey_link(survey: Survey, invitee: Invitee) -> str:
 
 
 def _site_url(survey: Survey) -> str:
-    if survey.site_url:
-        return survey.site_url
-    # By schema name: inside schema_context (tasks, commands) the tenant is a stand-in.
-    from tenants.models import Domain
-
-    schema = connection.schema_name  # type: ignore[attr-defined]
-    domain = Domain.objects.filter(tenant__schema_name=schema, is_primary=True).first()
-    return f"http://{domain.domain}" if domain is not None else ""
+    """Where links in survey emails and reminders point: the workspace's primary domain with
+    the configured scheme and port (accounts.links), never a host stored from a request."""
+    return workspace_base_url()
 
 
 def _mail(survey: Survey, invitee: Invitee, *, reminder: bool) -> None:

@@ -54,3 +54,16 @@ def test_the_primary_domain_is_the_one_linked_and_works_without_a_request(alpha,
     assert workspace_base_url("ws_alpha") == "http://alpha.localhost"
     with pytest.raises(LookupError):
         workspace_base_url("ws_nowhere")
+
+
+def test_survey_emails_and_reminders_ignore_a_host_stored_from_a_request(alpha, alice, settings):
+    """Surveys stored the creating request's host for later reminders (port and case too)."""
+    from surveys.services import authoring, sending
+
+    settings.WORKSPACE_URL_SCHEME, settings.WORKSPACE_URL_PORT = "https", ""
+    with schema_context(alpha.schema_name):
+        survey = authoring.survey_create(
+            created_by=alice, kind="nps", title="Q3 NPS", site_url="http://ALPHA.LocalHost:9999"
+        )
+        invitee = sending.invitee_build(survey=survey, email="customer@client.test")
+        assert sending.survey_link(survey, invitee).startswith("https://alpha.localhost/surveys/")

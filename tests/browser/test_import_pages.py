@@ -282,19 +282,18 @@ def test_an_import_whose_task_was_lost_is_run_by_the_stale_check(
 ):
     name = f"lost-{uuid.uuid4().hex[:6]}.csv"
     with schema_context(browser_workspace.schema_name):
-        # Accepted, but its task never reached a worker (the broker lost the message).
+        # Accepted and handed to the broker, which lost the message: no worker ever got it.
         lost = services.import_job_create(
             file=ContentFile(f"lead_id,created_at,source\n{name},2025-01-01,web\n".encode()),
             file_name=name, kind="leads", file_format="canonical", enqueue=False,
         ).job  # fmt: skip
-        ImportJob.objects.filter(pk=lost.pk).update(
-            created_at=timezone.now() - timedelta(seconds=services.import_stale_seconds() + 60)
-        )
+        sent = timezone.now() - timedelta(seconds=services.import_stale_seconds() + 60)
+        ImportJob.objects.filter(pk=lost.pk).update(created_at=sent, dispatched_at=sent)
     sign_in(page, browser_admin)
     page.goto(browser_workspace.url(f"/data/imports/{lost.pk}/"))
     expect(page.locator("#import-status")).to_have_text("Queued")
     with schema_context(browser_workspace.schema_name):
-        import_jobs_stale_task.delay()  # what beat sends every 5 minutes, for this workspace
+        import_jobs_stale_task.delay()  # what beat sends every minute, for this workspace
     watch_import(page, "Succeeded")
     screenshot(page, "import-lost-then-recovered")
     with schema_context(browser_workspace.schema_name):

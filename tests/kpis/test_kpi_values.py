@@ -395,3 +395,20 @@ def test_zero_numerator_over_nonzero_denominator_is_zero(in_alpha):
     assert kpis["mql_response_within_sla_rate"] == 0.0
     assert kpis["win_rate"] == 0.0
     assert kpis["average_deal_size"] is None  # 0 won deals
+
+
+def test_pipeline_velocity_uses_exact_factors_not_their_rounded_outputs(in_alpha):
+    """A mutation probe computed velocity from the rounded win rate, deal size and cycle and
+    survived: every tested cycle was a whole number of days. Here the cycle is 2.375 days."""
+    lead("V1", created_at="2025-01-10T00:00:00Z", customer_at="2025-01-12T09:00:00Z")
+    for amount in ("100", "100", "100", "100", "100", "102"):  # revenue 602 over 6 wins
+        deal(status="won", amount=amount, created_at="2025-01-05", closed_at="2025-02-01")
+    for _ in range(3):
+        deal(status="lost", amount="50", created_at="2025-01-05", closed_at="2025-02-01")
+    for _ in range(7):  # open at the end of Q1
+        deal(status="open", amount="10", created_at="2025-02-15")
+    kpis = report("2025-Q1")["kpis"]
+    assert (kpis["win_rate"], kpis["average_deal_size"]) == (0.666667, 100.33)
+    assert kpis["sales_cycle_days_mean"] == 2.38  # 2.375 rounded half-up, for output only
+    # 7 × 2/3 × 602/6 ÷ 2.375 = 197.1461… (the rounded factors would give 196.7255…)
+    assert kpis["pipeline_velocity"] == 197.15

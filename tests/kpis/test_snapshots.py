@@ -267,3 +267,35 @@ def test_refresh_snapshots_of_an_unknown_workspace_says_so():
 
     with pytest.raises(CommandError, match="nope"):
         call_command("refresh_snapshots", "nope", stdout=io.StringIO())
+
+
+def test_reimport_moving_a_date_out_of_a_period_refreshes_the_old_period(
+    alpha, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A mutation probe that refreshed only the periods of the new dates survived: January
+    kept counting a lead that the re-import moved to March."""
+    from django_tenants.utils import schema_context
+
+    from tests.funnel.conftest import run_import
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    until = at("2025-04-01")
+
+    def import_and_refresh(created_at: str, name: str) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_import(
+                alpha, f"lead_id,created_at,source\nM1,{created_at},web\n", "leads", name=name
+            )
+        with schema_context(alpha.schema_name):
+            job = KpiSnapshotJob.objects.order_by("-pk").first()
+            assert job is not None and job.status == JobStatus.QUEUED
+            services.kpi_snapshot_refresh(job=job, until=until)
+
+    import_and_refresh("2025-01-15", "first.csv")
+    with schema_context(alpha.schema_name):
+        assert snapshot("month", "2025-01").kpis["leads"] == 1
+    import_and_refresh("2025-03-10", "moved.csv")
+    with schema_context(alpha.schema_name):
+        assert snapshot("month", "2025-01").kpis["leads"] == 0  # the old period, refreshed
+        assert snapshot("month", "2025-03").kpis["leads"] == 1
+        assert snapshot("quarter", "2025-Q1").kpis["leads"] == 1
