@@ -28,9 +28,12 @@ from schemathesis.checks import CHECKS, load_all_checks
 from tests.conftest import ALPHA_HOST
 
 EXAMPLES_PER_OPERATION = 8
-# The survey APIs' serializers belong to the surveys work (issue 12, finding 7's survey part):
-# they join this run when they describe what those APIs return. Listed, so none is forgotten.
-SURVEY_OPERATIONS_PENDING = "/api/v1/surveys/"
+# APIs whose schemas their own work is still making describe what they do; each joins this run
+# when its inputs and outputs are described (remove its line). Listed, so none is forgotten.
+OPERATIONS_PENDING = {
+    "/api/v1/surveys/": "survey APIs' serializers (issue 12, the surveys part of finding 7)",
+    "/api/v1/slas/": "SLA APIs: no input serializers in the schema yet (issue 9)",
+}
 
 # "Every schema-valid request is accepted" cannot hold where validity is a rule across fields
 # that OpenAPI 3.0 cannot state: one target per KPI, a share at most 1 for rates, whole numbers
@@ -80,7 +83,7 @@ SCHEMA.config.generation.update(with_security_parameters=False)
 OPERATIONS = {
     operation.ok().label: operation.ok()
     for operation in SCHEMA.get_all_operations()
-    if SURVEY_OPERATIONS_PENDING not in operation.ok().label
+    if not any(prefix in operation.ok().label for prefix in OPERATIONS_PENDING)
 }
 load_all_checks()
 ALL_CHECKS = CHECKS.get_all()

@@ -57,3 +57,8 @@ class PeriodField(serializers.CharField):
 )
 class PlanPeriodField(serializers.CharField):
     """The period of a goal plan: a year, a quarter or a month."""
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent as a multipart part (the schema says binary, not a URL)."""

@@ -43,9 +43,10 @@ class AutoSchema(SpectacularAutoSchema):
         qualname = serializer.__class__.__qualname__
         if "." in qualname:
             outer, inner = qualname.rsplit(".", 2)[-2:]
-            # KpiReportApi.InputSerializer -> KpiReportApiInput: never the name of a serializer
-            # defined at module level (ColumnMappingOutputSerializer -> ColumnMappingOutput).
-            return outer + inner.removesuffix("Serializer")
+            # The generic nested names collide across APIs: KpiReportApi.InputSerializer ->
+            # KpiReportApiInput (never the name of a module-level serializer: those drop "Api").
+            if inner.startswith(("Input", "Output", "Patch", "Query", "Filter")):
+                return outer + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
     def _get_request_body(self, direction="request"):

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceEditor, IsWorkspaceMember
-from smarketing.core.api import StrictInputSerializer
+from smarketing.core.api import StrictInputSerializer, UploadField
 
 from . import selectors, services
 from .importers.kinds import KINDS
@@ -109,7 +109,7 @@ class ImportJobListApi(APIView):
     parser_classes = [MultiPartParser]  # a file: multipart only
 
     class InputSerializer(StrictInputSerializer):
-        file = serializers.FileField(allow_empty_file=True)
+        file = UploadField(allow_empty_file=True)
         kind = serializers.ChoiceField(choices=list(KINDS), required=False, allow_blank=True)
         format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
         skip_invalid = serializers.BooleanField(required=False, default=False)

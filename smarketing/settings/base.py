@@ -317,8 +317,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "A workspace's data, KPIs and surveys. Served on the workspace's own host.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Input and output components apart: an upload is binary going in, a URL coming out.
-    "COMPONENT_SPLIT_REQUEST": True,
     # One name for each choice set that several serializers use.
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "smarketing.funnel.models.ImportKind",

@@ -51,9 +51,15 @@ def test_openapi_schema_renders_for_a_member(alice_client):
     assert "/api/v1/members/" in paths and "/api/v1/invitations/" in paths
 
 
-# The survey APIs' schema warnings belong to the surveys work (issue 12, finding 7's survey
-# part); every other line of `check --deploy` must be silent.
-PENDING_ELSEWHERE = ("surveys/apis.py", "InviteTeamsEnum")
+# Schema warnings of APIs whose own work is describing them (the surveys part of issue 12, the
+# SLA APIs of issue 9), and drf-spectacular's enum *naming* hints (cosmetic: two serializers
+# sharing a choice set); every other line of `check --deploy` must be silent, security first.
+PENDING_ELSEWHERE = (
+    "surveys/apis.py",
+    "smarketing/slas/apis.py",
+    "InviteTeamsEnum",
+    "enum naming encountered",
+)
 
 
 def test_check_deploy_is_clean_with_production_settings():

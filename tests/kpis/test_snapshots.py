@@ -282,10 +282,10 @@ def test_reimport_moving_a_date_out_of_a_period_refreshes_the_old_period(
     until = at("2025-04-01")
 
     def import_and_refresh(created_at: str, name: str) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            run_import(
-                alpha, f"lead_id,created_at,source\nM1,{created_at},web\n", "leads", name=name
-            )
+        content = f"lead_id,created_at,source\nM1,{created_at},web\n"
+        # The import's after-commit hooks run in the workspace, as its task would.
+        with schema_context(alpha.schema_name), django_capture_on_commit_callbacks(execute=True):
+            run_import(alpha, content, "leads", name=name)
         with schema_context(alpha.schema_name):
             job = KpiSnapshotJob.objects.order_by("-pk").first()
             assert job is not None and job.status == JobStatus.QUEUED

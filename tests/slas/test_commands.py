@@ -172,7 +172,7 @@ def test_evaluate_slas_of_a_week_judges_the_weekly_slas_only(alpha, slas_file):
     ("period", "message"),
     [
         ("2025", "per week, month or quarter"),
-        ("2999-01", "has not started yet"),
+        ("2199-01", "has not started yet"),
         ("March", "is not a period"),
     ],
 )
