@@ -11,6 +11,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -234,6 +235,8 @@ class WorkspaceSettingsApi(APIView):
     (matched by KPI; those left out are retired), as the settings page does."""
 
     permission_classes = [IsWorkspaceAdmin]
+    # JSON only: a form cannot carry the nested targets, and would drop them silently.
+    parser_classes = [JSONParser]
 
     class InputSerializer(PatchInputSerializer):
         time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
