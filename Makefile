@@ -19,7 +19,7 @@ serve: setup
 	$(WITH_SERVICES) scripts/prepare-database
 	$(WITH_SERVICES) scripts/serve
 
-# 32 clients against gunicorn for 15 s per target (overview, KPI API, public NPS submit).
+# 32 clients against gunicorn, 12 s per target: health baseline, overview, KPI API, NPS submit.
 load: setup
 	$(WITH_SERVICES) scripts/load
 

@@ -65,7 +65,9 @@ def cleanup() -> None:
     with schema_context(SCHEMA):
         survey = Survey.objects.filter(title=TITLE).first()
         if survey is not None:
-            survey.delete()  # with the answers the load stored
+            # The answers the load stored first (released ones are protected by their release).
+            survey.responses.all().delete()
+            survey.delete()
 
 
 if __name__ == "__main__":
