@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WITH_SERVICES := scripts/with-services
 
-.PHONY: run test setup lint format browser bench serve load mutation services-stop clean
+.PHONY: run test setup lint format browser pdf-libs bench serve load mutation services-stop clean
 
 run: setup
 	$(WITH_SERVICES) scripts/run-dev
@@ -27,7 +27,7 @@ load: setup
 mutation: setup
 	scripts/mutation
 
-setup: $(BIN)/.installed node_modules/.installed browser
+setup: $(BIN)/.installed node_modules/.installed browser pdf-libs
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ node_modules/.installed: package.json package-lock.json
 # Browser tests drive Debian's Chromium (no browser download); install it when missing.
 browser:
 	@command -v chromium >/dev/null || scripts/install-chromium
+
+# WeasyPrint (the report's PDF) needs Pango and HarfBuzz; install Debian's packages when missing.
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || scripts/install-pdf-libs
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

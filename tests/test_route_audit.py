@@ -159,7 +159,7 @@ class Route:
 # Every route that needs a signed-in member of the workspace, with a concrete alpha path.
 COVERED: dict[str, Route] = {
     # --- dashboard, members ---------------------------------------------------------------
-    "": Route("/"),
+    "": Route("/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
     "members/": Route("/members/", owner_sees=(MARKER_MEMBER, MARKER_INVITEE)),
     "members/invite/": Route(
         "/members/invite/",
@@ -188,6 +188,16 @@ COVERED: dict[str, Route] = {
     "data/mappings/<str:kind>/<str:file_format>/": Route(
         "/data/mappings/leads/hubspot/", writes={"post": {"lead_id": "Sneaky Id"}}
     ),
+    # --- analytics pages, chart CSVs, the quarterly report ------------------------------
+    "funnel/": Route("/funnel/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
+    "sources/": Route("/sources/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
+    "marketing/": Route("/marketing/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
+    "sales/": Route("/sales/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
+    "charts/<str:page>/<str:chart>.csv": Route(
+        "/charts/sources/revenue.csv?period=2025-01", owner_sees=(MARKER_SOURCE,)
+    ),
+    "report/": Route("/report/?quarter=2025-Q1", owner_sees=("2025-Q1",)),
+    "report/download.<str:file_format>": Route("/report/download.csv?quarter=2025-Q1"),
     # --- KPI pages, settings --------------------------------------------------------------
     "kpis/": Route("/kpis/?period=2025-01", owner_sees=(MARKER_SOURCE,)),
     "kpis/planner/": Route("/kpis/planner/?revenue=100000&period=2025-Q1"),
@@ -202,6 +212,19 @@ COVERED: dict[str, Route] = {
         "/settings/channels/",
         owner_status=405,
         writes={"post": {f"owner:{MARKER_SOURCE}": "marketing", "new_source": "sneaky"}},
+    ),
+    "settings/alignment/": Route(
+        "/settings/alignment/",
+        owner_status=405,
+        writes={
+            "post": {
+                "sla_compliance": "0",
+                "handoff_acceptance": "100",
+                "survey_score": "0",
+                "perception_agreement": "0",
+                "nps": "0",
+            }
+        },
     ),
     "settings/targets/": Route(
         "/settings/targets/",
@@ -608,6 +631,7 @@ ADMINS_ONLY = {
     "settings/",
     "settings/channels/",
     "settings/targets/",
+    "settings/alignment/",
     "surveys/new/",
     "surveys/<int:pk>/open/",
     "surveys/<int:pk>/close/",

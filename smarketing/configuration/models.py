@@ -9,6 +9,21 @@ from django.db import models
 DEFAULT_SALES_CHANNELS = frozenset({"outbound", "sales_referral"})
 
 
+# The components of the alignment index (SPEC section 5) and their default weights; an admin may
+# change them (`WorkspaceSettings.alignment_weights`).
+DEFAULT_ALIGNMENT_WEIGHTS = {
+    "sla_compliance": 30,
+    "handoff_acceptance": 20,
+    "survey_score": 25,
+    "perception_agreement": 10,
+    "nps": 15,
+}
+
+
+def default_alignment_weights() -> dict[str, int]:
+    return dict(DEFAULT_ALIGNMENT_WEIGHTS)
+
+
 class OwningTeam(models.TextChoices):
     MARKETING = "marketing"
     SALES = "sales"
@@ -25,6 +40,8 @@ class WorkspaceSettings(models.Model):
         blank=True,
         help_text="Cohort rates count a conversion only within this many days.",
     )
+    # Weight of each alignment index component (whole numbers; rescaled over those with data).
+    alignment_weights = models.JSONField(default=default_alignment_weights)
     # The version of the shared stage definitions in force (1: the product's standard ones until
     # both teams sign their own); KPI snapshots record it.
     definitions_version = models.PositiveIntegerField(default=1)

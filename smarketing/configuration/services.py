@@ -10,12 +10,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import signals
-from .models import ChannelOwnership, OwningTeam, WorkspaceSettings
+from .models import DEFAULT_ALIGNMENT_WEIGHTS, ChannelOwnership, OwningTeam, WorkspaceSettings
 from .selectors import channel_owner, channel_ownership_overrides, workspace_settings_get
 
 # Fields whose change alters KPI values (the response time, the cohort window; ownership too).
 DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
-SCALAR_FIELDS = {"time_zone", "currency", *DEFINITION_FIELDS}
+SCALAR_FIELDS = {"time_zone", "currency", "alignment_weights", *DEFINITION_FIELDS}
+MAX_ALIGNMENT_WEIGHT = 100
+
+
+def alignment_weights_problem(weights: Any) -> str | None:
+    """Why `weights` cannot be the alignment index weights, or None: every component, each a
+    whole number from 0 to 100, not all 0."""
+    if not isinstance(weights, dict) or set(weights) != set(DEFAULT_ALIGNMENT_WEIGHTS):
+        return f"give a weight to each of {', '.join(DEFAULT_ALIGNMENT_WEIGHTS)}"
+    for name, weight in weights.items():
+        whole = isinstance(weight, int) and not isinstance(weight, bool)
+        if not whole or not 0 <= weight <= MAX_ALIGNMENT_WEIGHT:
+            return f"{name}: a whole number from 0 to {MAX_ALIGNMENT_WEIGHT}"
+    if not any(weights.values()):
+        return "at least one weight must be more than 0"
+    return None
 
 
 def _validate(changes: dict[str, Any]) -> None:
@@ -34,6 +49,10 @@ def _validate(changes: dict[str, Any]) -> None:
     window = changes.get("conversion_window_days", 1)
     if window is not None and int(window) < 1:
         errors["conversion_window_days"] = "at least 1 day, or empty for no window"
+    if "alignment_weights" in changes:
+        problem = alignment_weights_problem(changes["alignment_weights"])
+        if problem:
+            errors["alignment_weights"] = problem
     if errors:
         raise ValidationError([f"{field}: {message}" for field, message in errors.items()])
 
@@ -44,7 +63,8 @@ def workspace_settings_update(
     changes: dict[str, Any],
     channel_ownership: dict[str, str] | None = None,
 ) -> WorkspaceSettings:
-    """Apply `changes` (time_zone, currency, response_sla_hours, conversion_window_days), and
+    """Apply `changes` (time_zone, currency, response_sla_hours, conversion_window_days,
+    alignment_weights), and
     replace the channel ownership overrides when given."""
     unknown = set(changes) - SCALAR_FIELDS
     if unknown:

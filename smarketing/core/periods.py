@@ -25,8 +25,9 @@ class Grain(StrEnum):
     CUSTOM = "custom"
 
 
-# The grains KPI snapshots are stored for (SPEC: "every affected week, month and quarter").
-SNAPSHOT_GRAINS = (Grain.WEEK, Grain.MONTH, Grain.QUARTER)
+# The grains KPI snapshots are stored for (SPEC: "every affected week, month and quarter"), and
+# years, so that pages read a year from its snapshot too (one more period per refresh).
+SNAPSHOT_GRAINS = (Grain.WEEK, Grain.MONTH, Grain.QUARTER, Grain.YEAR)
 
 
 class PeriodError(ValueError):

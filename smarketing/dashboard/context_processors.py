@@ -1,5 +1,10 @@
-"""What every page of a workspace shows in its navigation."""
+"""What every page of a workspace shows in its navigation: the links (the current page marked
+with aria-current, the period and source filter carried along) and the unread notifications."""
 
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from smarketing.accounts.permissions import is_workspace_request
@@ -14,4 +19,52 @@ def notifications(request) -> dict:
         "unread_notifications": SimpleLazyObject(
             lambda: notification_unread_count(user=request.user)
         )
+    }
+
+
+# (label, URL name, marked current for these view names or namespaces, keeps the page filter)
+NAVIGATION = (
+    ("Overview", "dashboard:home", ("dashboard:home",), True),
+    ("Funnel", "dashboard:funnel", ("dashboard:funnel",), True),
+    ("Sources", "dashboard:sources", ("dashboard:sources",), True),
+    ("Marketing", "dashboard:marketing", ("dashboard:marketing",), True),
+    ("Sales", "dashboard:sales", ("dashboard:sales",), True),
+    ("KPIs", "dashboard:kpis", ("dashboard:kpis",), True),
+    (
+        "SLAs",
+        "dashboard:slas",
+        ("dashboard:slas", "dashboard:sla_detail", "dashboard:breaches"),
+        False,
+    ),
+    ("Glossary", "dashboard:glossary", ("dashboard:glossary", "dashboard:glossary_version"), False),
+    ("Report", "dashboard:report", ("dashboard:report",), False),
+    ("Planner", "dashboard:planner", ("dashboard:planner",), False),
+    ("Data", "funnel:imports", ("funnel",), False),
+    ("Members", "accounts:members", ("accounts",), False),
+    ("Surveys", "surveys:list", ("surveys",), False),
+)
+ADMIN_NAVIGATION = (("Settings", "dashboard:settings", ("dashboard:settings",), False),)
+# The query keys of the period picker and source filter, carried from page to page.
+FILTER_KEYS = ("period", "source")
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not is_workspace_request(request):
+        return {"navigation": []}
+    match = request.resolver_match
+    here = {match.view_name, match.namespace} if match else set()
+    query = urlencode(
+        {key: value for key in FILTER_KEYS if (value := request.GET.get(key, "").strip())}
+    )
+    items = NAVIGATION + (ADMIN_NAVIGATION if user.is_workspace_admin else ())
+    return {
+        "navigation": [
+            {
+                "label": label,
+                "url": reverse(name) + (f"?{query}" if keeps and query else ""),
+                "current": bool(here & set(current)),
+            }
+            for label, name, current, keeps in items
+        ]
     }

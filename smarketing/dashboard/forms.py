@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 
 from smarketing.accounts.models import Role
 from smarketing.configuration.models import OwningTeam
+from smarketing.dashboard.alignment import COMPONENT_DEFINITIONS, COMPONENT_LABELS
 from smarketing.funnel.selectors import Channel
 from smarketing.kpis.compute import Unit
 from smarketing.kpis.definitions import KPIS, KPIS_BY_KEY
@@ -116,6 +117,37 @@ def _unit_word(unit: Unit, currency: str) -> str:
     return currency if unit is Unit.MONEY else UNIT_WORDS.get(unit, "")
 
 
+def label_with_unit(label: str, unit_word: str) -> str:
+    """`Revenue (USD)`, `Win rate (%)`; a label that already names its unit keeps it once:
+    `Sales cycle (mean days)`, not `Sales cycle (mean days) (days)`."""
+    if not unit_word or unit_word.lower() in label.lower():
+        return label
+    return f"{label} ({unit_word})"
+
+
+class AlignmentWeightsForm(_Form):
+    """The weight of each alignment index component (whole numbers, rescaled over the
+    components with data)."""
+
+    def __init__(self, *args: Any, weights: dict[str, int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in COMPONENT_LABELS.items():
+            self.fields[name] = forms.IntegerField(
+                label=label,
+                min_value=0,
+                max_value=100,
+                initial=weights.get(name, 0),
+                help_text=COMPONENT_DEFINITIONS[name],
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not any(cleaned.get(name) for name in COMPONENT_LABELS):
+            raise ValidationError("At least one weight must be more than 0.")
+        return cleaned
+
+
 class KpiTargetsForm(_Form):
     """Edit or remove each KPI target (a shared monthly SLA on the whole workspace), and add
     one; values typed as people write them (30 % for a rate), stored as the API stores them
@@ -169,12 +201,7 @@ class KpiTargetsForm(_Form):
             )
         taken = {target.kpi for target in targets}
         self.fields["new_kpi"].choices = [("", "Choose a KPI…")] + [  # type: ignore[attr-defined]
-            (
-                kpi.key,
-                f"{kpi.label} ({_unit_word(kpi.unit, currency)})"
-                if _unit_word(kpi.unit, currency)
-                else kpi.label,
-            )
+            (kpi.key, label_with_unit(kpi.label, _unit_word(kpi.unit, currency)))
             for kpi in KPIS
             if kpi.unit is not Unit.DAYS_BY_STAGE and kpi.key not in taken
         ]

@@ -2,12 +2,34 @@
 
 from django.urls import path
 
-from .views import breaches, glossary, home, kpis, notifications, settings, slas
+from .views import (
+    analytics,
+    base,
+    breaches,
+    glossary,
+    home,
+    kpis,
+    notifications,
+    report,
+    settings,
+    slas,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", home.HomeView.as_view(), name="home"),
+    path("funnel/", analytics.FunnelView.as_view(), name="funnel"),
+    path("sources/", analytics.SourcesView.as_view(), name="sources"),
+    path("marketing/", analytics.MarketingView.as_view(), name="marketing"),
+    path("sales/", analytics.SalesView.as_view(), name="sales"),
+    path("charts/<str:page>/<str:chart>.csv", base.ChartCsvView.as_view(), name="chart_csv"),
+    path("report/", report.ReportView.as_view(), name="report"),
+    path(
+        "report/download.<str:file_format>",
+        report.ReportDownloadView.as_view(),
+        name="report_download",
+    ),
     path("kpis/", kpis.KpiPeriodView.as_view(), name="kpis"),
     path("kpis/planner/", kpis.PlannerView.as_view(), name="planner"),
     path("settings/", settings.SettingsView.as_view(), name="settings"),
@@ -32,4 +54,5 @@ urlpatterns = [
     path(
         "glossary/<int:number>/sign/", glossary.DefinitionSignView.as_view(), name="glossary_sign"
     ),
+    path("settings/alignment/", settings.AlignmentWeightsView.as_view(), name="settings_alignment"),
 ]

@@ -7,6 +7,7 @@ class SnapshotGrain(models.TextChoices):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
+    YEAR = "year"
 
 
 class KpiSnapshot(models.Model):
@@ -19,6 +20,8 @@ class KpiSnapshot(models.Model):
     kpis = models.JSONField()
     by_source = models.JSONField(default=dict)
     by_owner = models.JSONField(default=dict)
+    # Counts by group that are no KPI: content by asset and persona, loss and rejection reasons.
+    details = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
     # The imports whose data triggered a computation of this period (nightly refreshes add none).
     import_ids = models.JSONField(default=list)

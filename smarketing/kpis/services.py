@@ -28,6 +28,7 @@ from smarketing.core.tasks import task_send_now
 from . import signals
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from .selectors.context import kpi_context_get
+from .selectors.details import kpi_details_many
 from .selectors.reports import kpi_report_breakdowns, kpi_report_from_measures
 from .selectors.snapshots import kpi_history_start
 from .sql import KpiContext
@@ -236,7 +237,8 @@ def kpi_snapshot_values(*, period: Period, context: KpiContext) -> dict[str, Any
     """The stored fields of one snapshot (total, by source and by owner) from the one-period
     statement: the reference `kpi_snapshot_values_many` must equal, period by period."""
     report = kpi_report_breakdowns(period=period, breakdowns=SNAPSHOT_BREAKDOWNS, context=context)
-    return _snapshot_fields(report)
+    details = kpi_details_many(periods=[period], time_zone=ZoneInfo(context.time_zone))
+    return {**_snapshot_fields(report), "details": details[period]}
 
 
 def kpi_snapshot_values_many(
@@ -266,7 +268,11 @@ def kpi_snapshot_values_many(
     ]
     if progress is not None:
         progress(f"KPIs of {len(periods)} periods: {time.perf_counter() - started:.2f} s")
-    return computed
+    started = time.perf_counter()
+    details = kpi_details_many(periods=periods, time_zone=ZoneInfo(context.time_zone))
+    if progress is not None:
+        progress(f"details of {len(periods)} periods: {time.perf_counter() - started:.2f} s")
+    return [(period, {**fields, "details": details[period]}) for period, fields in computed]
 
 
 def kpi_snapshot_refresh(

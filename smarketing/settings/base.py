@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.workspace",
                 "smarketing.dashboard.context_processors.notifications",
+                "smarketing.dashboard.context_processors.navigation",
             ],
         },
     }
@@ -284,6 +285,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-dispatch": {
         "task": "tenants.outbox_dispatch_all",
         "schedule": float(os.environ.get("OUTBOX_DISPATCH_SECONDS", "5")),
+    },
+    # The quarterly alignment report, emailed to every workspace's admins as a quarter begins.
+    "dashboard-quarterly-report": {
+        "task": "dashboard.alignment_report_quarterly",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
     },
 }
 

@@ -66,26 +66,36 @@ def no_horizontal_overflow(page: Page) -> bool:
     )
 
 
-def test_dashboard_shows_last_complete_month_formatted_with_changes(
+def metric(page: Page, label: str):
+    return page.locator(".metric", has=page.get_by_role("heading", name=label, exact=True))
+
+
+def test_overview_shows_last_complete_month_formatted_with_changes(
     page, sign_in, screenshot, kpi_workspace
 ):
     workspace, person, last, before, current = kpi_workspace
     sign_in(page, person, workspace)
-    expect(page.get_by_text(f"{last.label} · the latest complete month with data")).to_be_visible()
-    revenue = page.locator(".kpi", has_text="Revenue")
-    expect(revenue.locator(".value")).to_have_text("$22,285.20")
-    # Leads: 12 last month against 12 the month before.
-    leads = page.locator(".kpi", has_text="Leads")
-    expect(leads.locator(".value")).to_have_text("12")
-    expect(leads).to_contain_text(f"±0.0% vs {before.label}")
-    expect(leads).to_contain_text("target ≥ 100 · missed")
-    expect(page.locator(".kpi", has_text="MQL → SQL").locator(".value")).to_have_text("0.0%")
-    expect(page.get_by_role("link", name=f"{current.label} so far (month to date)")).to_be_visible()
-    page.wait_for_function("() => typeof window.Chart === 'function'")
-    labels = page.evaluate("() => Chart.getChart(document.getElementById('chart-0')).data.labels")
-    assert labels[-1] == last.label and len(labels) == 12 and current.label not in labels
+    expect(page.get_by_text("the latest complete month with data")).to_be_visible()
+    expect(page.get_by_label("Month", exact=True)).to_have_value(last.label)
+    expect(metric(page, "Revenue").locator(".metric-value")).to_have_text("$22,285.20")
+    # MQLs: 12 last month, none the month before.
+    mqls = metric(page, "MQLs")
+    expect(mqls.locator(".metric-value")).to_have_text("12")
+    expect(mqls).to_contain_text(f"up from 0 in {before.label}")
+    expect(metric(page, "MQL → SQL").locator(".metric-value")).to_have_text("0.0%")
+    # The month in progress is one choice away.
+    expect(
+        page.get_by_label("Month", exact=True).locator("option", has_text=current.label)
+    ).to_have_text(f"{current.label} (in progress)")
     assert no_horizontal_overflow(page)
-    screenshot(page, "kpi-dashboard")
+    page.goto(workspace.url("/funnel/"))
+    page.wait_for_function("() => typeof window.Chart === 'function'")
+    labels = page.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-volumes')).data.labels"
+    )
+    assert labels[-1] == last.label and len(labels) == 12 and current.label not in labels
+    expect(row(page, "Leads").first).to_contain_text("≥ 100 ✗ missed")
+    screenshot(page, "kpi-funnel")
 
 
 def test_kpi_page_table_scrolls_inside_its_card_with_the_kpi_column_kept(

@@ -97,14 +97,15 @@ def test_admin_sets_a_channel_owner_and_targets_then_sees_them_judged_on_the_das
         }
 
     page.goto(workspace.url("/"))
-    targets = page.locator(".card", has=page.get_by_role("heading", name="Targets"))
     # 1 SQL of 4 MQLs = 25.0 %, under 30 %; 4 leads meet ≥ 4.
-    mql_to_sql = targets.get_by_role("row").filter(has_text="MQL → SQL")
+    mql_to_sql = page.locator(".metric", has=page.get_by_role("heading", name="MQL → SQL"))
     expect(mql_to_sql).to_contain_text("25.0%")
-    expect(mql_to_sql).to_contain_text("missed")
-    expect(targets.get_by_role("row").filter(has_text="Leads")).to_contain_text("met")
-    expect(page.locator(".kpi.target-missed", has_text="MQL → SQL")).to_contain_text("≥ 30.0%")
+    expect(mql_to_sql).to_contain_text("≥ 30.0%")
+    expect(mql_to_sql).to_contain_text("✗ missed")
     screenshot(page, "settings-dashboard-targets")
+    page.goto(workspace.url("/funnel/"))
+    leads = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Leads"))
+    expect(leads.first).to_contain_text("✓ met")
 
     phone = new_page(viewport=PHONE)
     sign_in(phone, admin, workspace)

@@ -142,7 +142,10 @@ def test_admin_edits_and_removes_targets_each_in_its_unit(alpha, alice_client):
     }
     offered = dict(form.fields["new_kpi"].choices)
     assert "revenue" not in offered and "stage_days_median" not in offered
-    assert offered["sales_cycle_days_mean"] == "Sales cycle (mean days) (days)"
+    # A label that names its unit says it once; the others get it in brackets.
+    assert offered["sales_cycle_days_mean"] == "Sales cycle (mean days)"
+    assert offered["mql_response_hours_median"] == "MQL response (median hours)"
+    assert offered["win_rate"] == "Win rate (%)" and offered["spend"] == "Spend (EUR)"
 
     response = alice_client.post(
         "/settings/targets/",

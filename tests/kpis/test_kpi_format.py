@@ -104,7 +104,29 @@ def test_template_tags_render_formatted_values_and_changes():
         "{% kpi_change 110 100 'leads' '2026-09' %}"
     ).render(Context({"v": 1234.5, "r": 0.4}))
     assert html.startswith("€1,234.50|40.0%|")
-    assert '<span class="change change-better">▲ +10.0% vs 2026-09</span>' in html
+    assert (
+        '<span class="change change-better">▲ +10.0% vs 2026-09'
+        ' <span class="verdict">better</span></span>'
+    ) in html
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("spend", "no spend data"),
+        ("customer_acquisition_cost", "no spend data"),
+        ("traffic_to_mql_rate", "no traffic data"),
+        ("customers_with_content_rate", "no content data"),
+        ("win_rate", "no data"),
+        ("stage_days_median.mql_to_sql", "no data"),
+    ],
+)
+def test_a_missing_value_says_why_and_is_never_zero(key, shown):
+    html = Template("{% load kpi_format %}{% kpi_value v key 'USD' %}").render(
+        Context({"v": None, "key": key})
+    )
+    assert html == f'<span class="no-data">{shown}</span>'
+    assert "$0.00" not in html
 
 
 @pytest.mark.parametrize(

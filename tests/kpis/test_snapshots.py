@@ -36,15 +36,16 @@ def test_refresh_stores_every_week_month_and_quarter_with_provenance(in_alpha, f
     lead(created_at="2025-01-15", mql_at="2025-01-20")
     job = run("2025-01-15", "2025-01-21", import_id=7)
     assert job.status == JobStatus.SUCCEEDED
-    # 2025-01-15 → today (10 February): weeks W03…W07, months 01–02, quarter Q1.
+    # 2025-01-15 → today (10 February): weeks W03…W07, months 01–02, quarter Q1, year 2025.
     labels = sorted(KpiSnapshot.objects.values_list("grain", "label"))
     assert labels == [
         ("month", "2025-01"),
         ("month", "2025-02"),
         ("quarter", "2025-Q1"),
         *[("week", f"2025-W0{n}") for n in range(3, 8)],
+        ("year", "2025"),
     ]
-    assert (job.periods_total, job.periods_done, job.snapshots_changed) == (8, 8, 8)
+    assert (job.periods_total, job.periods_done, job.snapshots_changed) == (9, 9, 9)
     january = snapshot("month", "2025-01")
     assert january.kpis["leads"] == 1 and january.kpis["lead_to_mql_rate"] == 1.0
     assert january.by_source["paid_social"]["mqls"] == 1
@@ -97,7 +98,7 @@ def test_an_import_recomputes_exactly_the_affected_periods(in_alpha, frozen_now)
     # New data dated 20 January: December is not touched, January onwards is.
     lead(created_at="2025-01-20")
     job = run("2025-01-20", "2025-01-21", import_id=9)
-    assert job.periods_total == 7  # weeks W04…W07, months 01–02, Q1
+    assert job.periods_total == 8  # weeks W04…W07, months 01–02, Q1, the year
     assert snapshot("month", "2024-12").computed_at == december.computed_at
     assert snapshot("month", "2024-12").import_ids == []
     assert snapshot("month", "2025-01").kpis["leads"] == 2
@@ -149,7 +150,7 @@ def test_task_runs_the_job_in_the_workspace(in_alpha, frozen_now):
         import_id=None, start=at("2025-02-03"), end=at("2025-02-04")
     )
     result = kpi_snapshot_refresh_task.apply(args=[job.pk]).get()
-    assert result == {"job": job.pk, "periods": 4, "changed": 4}  # W06, W07, 2025-02, Q1
+    assert result == {"job": job.pk, "periods": 5, "changed": 5}  # W06, W07, 2025-02, Q1, 2025
     assert snapshot("week", "2025-W06").kpis["leads"] == 1
 
 
@@ -208,7 +209,7 @@ def test_a_coalesced_job_refreshes_the_union_and_records_every_import(in_alpha, 
     stale = KpiSnapshotJob.objects.get(pk=job.pk)
     stale.range_start = at("2025-01-20")
     done = services.kpi_snapshot_refresh(job=stale)
-    assert done.periods_total == 9  # weeks W02…W07, months 01–02, Q1 (from 6 January)
+    assert done.periods_total == 10  # weeks W02…W07, months 01–02, Q1, the year (from 6 Jan)
     assert snapshot("month", "2025-01").kpis["leads"] == 2
     assert snapshot("month", "2025-01").import_ids == [1, 2]
     assert snapshot("week", "2025-W02").import_ids == [1, 2]

@@ -1,130 +1,199 @@
-"""The home page: the latest complete month at a glance."""
+"""The overview (home page): how aligned the teams are this quarter and why, the SLA status,
+the shared metrics and the latest pulse's largest perception gaps; from stored figures only."""
 
-from django.views.generic import TemplateView
+from __future__ import annotations
 
-from smarketing.accounts.models import Role
-from smarketing.accounts.permissions import RoleRequiredMixin
-from smarketing.configuration.selectors import workspace_settings_get
-from smarketing.core.periods import Grain, Period
+from typing import Any
+
+from smarketing.core.periods import Grain, Period, period_containing
+from smarketing.kpis.anomalies import robust_score
 from smarketing.kpis.definitions import KPIS_BY_KEY
-from smarketing.kpis.selectors.anomalies import kpi_anomaly_list, kpi_stability_list
-from smarketing.kpis.selectors.snapshots import (
-    kpi_month_default,
-    kpi_snapshot_job_list,
-    kpi_snapshot_series,
-    kpi_value,
-)
+from smarketing.kpis.selectors.snapshots import kpi_value
 from smarketing.slas.rules import target_met
-from smarketing.slas.selectors import sla_targets_by_kpi
 
-# The figures on the home page, in order; charts plot the monthly series of the first ones.
-HEADLINE_KPIS = (
-    "leads",
+from .. import commentary
+from ..alignment import (
+    COMPONENT_DEFINITIONS,
+    COMPONENT_LABELS,
+    COMPONENTS,
+    HANDOFF_ACCEPTANCE,
+    PERCEPTION_AGREEMENT,
+    SLA_COMPLIANCE,
+    SURVEY_SCORE,
+    rounded,
+)
+from ..charts import Chart, Series, bar_width, sparkline_path
+from ..filters import PageFilter
+from ..maturity import is_maturing
+from ..selectors.alignment import QuarterAlignment, alignment_quarters
+from ..selectors.survey_figures import alignment_wave_latest, nps_by_period
+from .base import DashboardPage, register_page, series_values
+
+# The figures both teams share, in the order the overview shows them (NPS comes last).
+SHARED_METRICS = (
+    "revenue",
+    "marketing_sourced_revenue",
     "mqls",
     "mql_to_sql_rate",
     "win_rate",
-    "revenue",
-    "customer_acquisition_cost",
-    "pipeline_velocity",
-    "mql_response_within_sla_rate",
+    "sales_cycle_days_median",
+    "pipeline_created",
 )
-CHARTS = (("leads", "mqls", "sqls"), ("revenue", "pipeline_created"), ("mql_to_sql_rate",))
-MONTHS_SHOWN = 12
-# Anomalies of the shown month and the two before it; the strongest few are listed.
-ANOMALY_MONTHS = 3
-ANOMALIES_SHOWN = 6
-# Coefficient of variation below which a rate reads as steady, and above which as unstable.
-STEADY_BELOW, UNSTABLE_ABOVE = 0.10, 0.25
+TREND_QUARTERS = 6
+NPS_DEFINITION = "% promoters (9–10) − % detractors (0–6) of the customer answers of the period."
 
 
-def _targets(values: dict | None) -> list[dict]:
-    """Every monthly SLA on the whole workspace (KPI targets are SLAs) with the value of the
-    shown month and whether it is met."""
+def quarter_of(period: Period) -> Period:
+    return period_containing(Grain.QUARTER, period.first_day, period.time_zone)
+
+
+def _missing_reason(name: str, row: QuarterAlignment) -> str:
+    quarter = row.quarter.label
+    wave = row.wave
+    if name == SLA_COMPLIANCE:
+        return "no SLA evaluated yet"
+    if name == HANDOFF_ACCEPTANCE:
+        return f"no MQLs in {quarter}"
+    if name in (SURVEY_SCORE, PERCEPTION_AGREEMENT):
+        if wave is None:
+            return f"no pulse closed in {quarter}"
+        if wave["hidden"]:
+            return "pulse below the anonymity threshold"
+        return "a team below the anonymity threshold"
+    return f"too few NPS answers in {quarter}"
+
+
+def _components(row: QuarterAlignment, weights: dict[str, int]) -> list[dict[str, Any]]:
+    index = row.index
     return [
         {
-            "key": key,
-            "comparator": target.comparator,
-            "target": target.target,
-            "value": kpi_value(values, key),
-            "met": target_met(kpi_value(values, key), target.comparator, target.target),
+            "name": name,
+            "label": COMPONENT_LABELS[name],
+            "definition": COMPONENT_DEFINITIONS[name],
+            "value": rounded(index.components[name], 1),
+            "bar": bar_width(index.components[name]),
+            "weight": weights.get(name, 0),
+            "applied_weight": rounded(index.weights[name], 1),
+            "missing": "" if index.components[name] is not None else _missing_reason(name, row),
         }
-        for key, target in sorted(sla_targets_by_kpi(period="month").items())
+        for name in COMPONENTS
     ]
 
 
-def _stability_verdict(cv: float | None) -> str:
-    if cv is None:
-        return "not enough data"
-    if cv < STEADY_BELOW:
-        return "steady"
-    return "variable" if cv <= UNSTABLE_ABOVE else "unstable"
-
-
-class HomeView(RoleRequiredMixin, TemplateView):
-    """The dashboard: the latest complete month with data, its change against the month before,
-    anomalies, stability, targets and 12 complete months of charts; from snapshots only."""
-
-    minimum_role = Role.VIEWER
+@register_page
+class HomeView(DashboardPage):
     template_name = "dashboard/home.html"
+    page = "overview"
+    title = "Overview"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        default = kpi_month_default()
-        month = default.month
-        first = month.shifted(-(MONTHS_SHOWN - 1))
-        series = kpi_snapshot_series(grain=Grain.MONTH, first=first, last=month)
-        # The charted months end with the shown one; the one before it is the comparison.
-        previous_snapshot, snapshot = series[-2][1], series[-1][1]
-        values = snapshot.kpis if snapshot else None
-        previous_values = previous_snapshot.kpis if previous_snapshot else None
-        targets = _targets(values)
-        targets_by_key = {target["key"]: target for target in targets}
-        context.update(
-            currency=workspace_settings_get().currency,
-            month=month,
-            previous_month=month.previous(),
-            current_month=default.current,
-            has_data=default.has_data,
-            snapshot=snapshot,
-            headline=[
-                {
-                    "key": key,
-                    "label": KPIS_BY_KEY[key].label,
-                    "value": kpi_value(values, key),
-                    "previous": kpi_value(previous_values, key),
-                    "target": targets_by_key.get(key),
-                }
-                for key in HEADLINE_KPIS
-            ],
-            targets=targets,
-            anomalies=self._anomalies(month),
-            stability=[
-                {**item, "verdict": _stability_verdict(item["coefficient_of_variation"])}
-                for item in kpi_stability_list(last_month=month)
-                if item["coefficient_of_variation"] is not None
-            ],
-            jobs=kpi_snapshot_job_list(limit=3),
+    def build(self, page_filter: PageFilter, context: dict[str, Any]) -> dict[str, Any]:
+        quarter = quarter_of(page_filter.period)
+        quarters = [quarter.shifted(steps) for steps in range(-(TREND_QUARTERS - 1), 1)]
+        rows = alignment_quarters(quarters)
+        current, previous = rows[-1], rows[-2]
+        weights = {name: int(weight) for name, weight in current.index.configured_weights.items()}
+        latest_wave = current.wave or alignment_wave_latest()
+        answer = commentary.index_sentences(
+            current.index,
+            previous.index,
+            quarter=quarter.label,
+            previous_quarter=previous.quarter.label,
         )
-        # A plain dict: the template's json_script filter does the (safe) encoding once.
-        context["charts_json"] = {
-            "labels": [period.label for period, _ in series],
-            "charts": [
-                [
-                    {
-                        "label": KPIS_BY_KEY[key].label,
-                        "data": [s.kpis.get(key) if s else None for _, s in series],
-                    }
-                    for key in keys
-                ]
-                for keys in CHARTS
+        reasons = [
+            *commentary.component_sentences(current.index),
+            *commentary.gap_sentences(
+                latest_wave["largest_gaps"] if latest_wave else [],
+                wave=latest_wave["title"] if latest_wave else "",
+                shown=1,
+            ),
+        ]
+        trend = Chart(
+            slug="alignment-trend",
+            title="Alignment index by quarter",
+            labels=[row.quarter.label for row in rows],
+            series=[
+                Series("Alignment index", [rounded(row.index.value) for row in rows]),
+                *(
+                    Series(
+                        COMPONENT_LABELS[name],
+                        [rounded(row.index.components[name]) for row in rows],
+                    )
+                    for name in COMPONENTS
+                ),
             ],
+            unit="index",
+            label_heading="quarter",
+        )
+        return {
+            "quarter": quarter,
+            "quarter_in_progress": quarter.end > context["now"],
+            "alignment": current,
+            "previous_alignment": previous,
+            "index_value": rounded(current.index.value, 1),
+            "index_change": None
+            if current.index.value is None or previous.index.value is None
+            else rounded(current.index.value - previous.index.value, 1),
+            "components": _components(current, weights),
+            "answer": answer,
+            "reasons": reasons,
+            "latest_wave": latest_wave,
+            "metrics": self._metrics(page_filter, context),
+            "charts": [trend],
         }
-        return context
+
+    def _metrics(self, page_filter: PageFilter, context: dict[str, Any]) -> list[dict[str, Any]]:
+        values, previous = context["values"], context["previous_values"]
+        series = context["series"]
+        period = page_filter.period
+        metrics = []
+        for key in SHARED_METRICS:
+            points = series_values(series, key)
+            metrics.append(
+                self._metric(
+                    key=key,
+                    label=KPIS_BY_KEY[key].label,
+                    definition=KPIS_BY_KEY[key].definition,
+                    value=kpi_value(values, key),
+                    previous=kpi_value(previous, key),
+                    points=points,
+                    target=context["targets"].get(key),
+                    maturing=is_maturing(
+                        key, period_end=period.end, now=context["now"], medians=context["medians"]
+                    ),
+                )
+            )
+        # NPS has no source (customers answer for the company), so it ignores the source filter.
+        nps = nps_by_period([p for p, _ in series] + [period, period.previous()])
+        metrics.append(
+            self._metric(
+                key="nps",
+                label="NPS",
+                definition=NPS_DEFINITION,
+                value=nps[period.label]["nps"],
+                previous=nps[period.previous().label]["nps"],
+                points=[nps[p.label]["nps"] for p, _ in series],
+                target=None,
+                maturing=False,
+            )
+        )
+        return metrics
 
     @staticmethod
-    def _anomalies(month: Period) -> list[dict]:
-        found = kpi_anomaly_list(
-            grain=Grain.MONTH, first=month.shifted(-(ANOMALY_MONTHS - 1)), last=month
-        )
-        found.sort(key=lambda item: (-abs(item["robust_z"]), item["period"], item["kpi"]))
-        return found[:ANOMALIES_SHOWN]
+    def _metric(
+        *, key, label, definition, value, previous, points, target, maturing
+    ) -> dict[str, Any]:
+        # The shown value against the (up to 8) periods before it in the same series.
+        score = robust_score(value, points[:-1]) if points else None
+        return {
+            "key": key,
+            "label": label,
+            "definition": definition,
+            "value": value,
+            "previous": previous,
+            "target": target,
+            "met": target_met(value, target.comparator, target.target) if target else None,
+            "sparkline": sparkline_path(points),
+            "points": points,
+            "anomaly": score if score is not None and score.flagged else None,
+            "maturing": maturing,
+        }

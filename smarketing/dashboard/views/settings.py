@@ -16,7 +16,7 @@ from smarketing.funnel.selectors import channel_list
 from smarketing.slas.selectors import sla_kpi_target_list
 from smarketing.slas.services import sla_kpi_targets_replace
 
-from ..forms import ChannelOwnershipForm, KpiTargetsForm, SettingsForm
+from ..forms import AlignmentWeightsForm, ChannelOwnershipForm, KpiTargetsForm, SettingsForm
 
 
 def _settings_initial() -> dict:
@@ -46,6 +46,8 @@ class SettingsPageMixin(RoleRequiredMixin):
             "channel_form": forms.get("channel_form")
             or ChannelOwnershipForm(channels=channel_list()),
             "target_form": forms.get("target_form") or _targets_form(),
+            "alignment_form": forms.get("alignment_form")
+            or AlignmentWeightsForm(weights=workspace_settings_get().alignment_weights),
         }
         return render(self.request, "dashboard/settings.html", context)  # type: ignore[attr-defined]
 
@@ -112,3 +114,22 @@ class KpiTargetsView(SettingsPageMixin, View):
                 )
                 return _back("targets")
         return self.page(target_form=form)
+
+
+class AlignmentWeightsView(SettingsPageMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        weights = workspace_settings_get().alignment_weights
+        form = AlignmentWeightsForm(request.POST, weights=weights)
+        if form.is_valid():
+            try:
+                services.workspace_settings_update(
+                    changes={"alignment_weights": dict(form.cleaned_data)}
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Alignment index weights saved.")
+                return _back("alignment")
+        return self.page(alignment_form=form)

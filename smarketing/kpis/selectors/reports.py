@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from smarketing.core.periods import Period
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
+from smarketing.core.periods import Grain, Period
 
 from ..definitions import kpis_compute, kpis_output
+from ..models import KpiSnapshot
 from ..sql import KpiContext, PeriodMeasures, kpi_measures_fetch
 from .context import kpi_context_get
+from .details import kpi_details_many
 from .snapshots import kpi_snapshot_for_period
 
 
@@ -64,3 +70,51 @@ def kpi_report_read(*, period: Period, by: str | None = None) -> dict[str, Any]:
         "definitions_version": snapshot.definitions_version,
     }
     return report
+
+
+# A range's figures are kept this long at most; a new snapshot version makes them unused sooner.
+RANGE_CACHE_SECONDS = 24 * 3600
+
+
+def kpi_snapshot_version() -> str:
+    """Changes whenever a snapshot is written or the definitions change: the latest
+    `computed_at` and the definitions version (one query)."""
+    latest = KpiSnapshot.objects.aggregate(latest=Max("computed_at"))["latest"]
+    return f"{latest.isoformat() if latest else 'none'}:{kpi_context_get().definitions_version}"
+
+
+def kpi_figures_read(period: Period) -> dict[str, Any] | None:
+    """What a page shows for `period`: `{"kpis", "by_source", "by_owner", "details",
+    "computed_at", "computed"}` from the period's snapshot (weeks, months, quarters, years),
+    or None when it has none yet.
+
+    An explicit range has no snapshot: it is computed once (one statement) per snapshot
+    version and kept in the cache, so pages never recompute it per request; a new import or
+    definition change makes a new version, and the next request computes it again.
+    """
+    if period.grain is not Grain.CUSTOM:
+        snapshot = kpi_snapshot_for_period(period)
+        if snapshot is None:
+            return None
+        return {
+            "kpis": snapshot.kpis,
+            "by_source": snapshot.by_source,
+            "by_owner": snapshot.by_owner,
+            "details": snapshot.details,
+            "computed_at": snapshot.computed_at,
+            "computed": "snapshot",
+        }
+    key = f"kpi-range:{period.first_day}:{period.end_day}:{kpi_snapshot_version()}"
+    cached = cache.get(key)
+    if cached is None:
+        report = kpi_report_breakdowns(period=period, breakdowns=("source", "owner"))
+        cached = {
+            "kpis": report["kpis"],
+            "by_source": report["by_source"],
+            "by_owner": report["by_owner"],
+            "details": kpi_details_many(periods=[period], time_zone=period.time_zone)[period],
+            "computed_at": timezone.now(),
+            "computed": "range",
+        }
+        cache.set(key, cached, RANGE_CACHE_SECONDS)
+    return cached

@@ -104,8 +104,27 @@ def format_kpi(value: Any, key: str, currency: str = "USD") -> str:
     return count(value)
 
 
+# SPEC "No data is not zero": what a missing value says instead of a number, by KPI family.
+_MISSING_BECAUSE = (
+    (("spend", "cost_per_lead", "cost_per_mql", "customer_acquisition_cost"), "no spend data"),
+    (("sessions", "traffic_to_lead_rate", "traffic_to_mql_rate", "end_to_end_rate"),
+     "no traffic data"),
+    (("customers_with_content_rate",), "no content data"),
+)  # fmt: skip
+MISSING_TEXT = {key: text for keys, text in _MISSING_BECAUSE for key in keys}
+
+
+def missing_text(key: str) -> str:
+    """Why a KPI has no value, in a few words: `no spend data`, `no traffic data`, else
+    `no data` (a rate or mean with nothing to divide by)."""
+    return MISSING_TEXT.get(key.partition(".")[0], "no data")
+
+
 @register.simple_tag
 def kpi_value(value: Any, key: str, currency: str = "USD") -> str:
+    """The formatted value, or why there is none (`no spend data`), never a made-up 0."""
+    if value is None:
+        return format_html('<span class="no-data">{}</span>', missing_text(key))
     return format_kpi(value, key, currency)
 
 
@@ -169,7 +188,16 @@ def kpi_change(current: Any, previous: Any, key: str, label: str = "") -> SafeSt
         suffix = f" with {label}" if label else ""
         return format_html('<span class="change">no comparison{}</span>', suffix)
     text, tone = parts
-    # The arrow says which way the figure moved; the colour (tone) whether that is good news.
+    # The arrow says which way the figure moved; the word and the colour whether that is good
+    # news (never the colour alone: WCAG 1.4.1).
     arrow = "▲" if text.startswith("+") else "▼" if text.startswith(MINUS) else "•"
     suffix = f" vs {label}" if label else ""
-    return format_html('<span class="change change-{}">{} {}{}</span>', tone, arrow, text, suffix)
+    verdict = {"better": "better", "worse": "worse"}.get(tone, "")
+    return format_html(
+        '<span class="change change-{}">{} {}{}{}</span>',
+        tone,
+        arrow,
+        text,
+        suffix,
+        format_html(' <span class="verdict">{}</span>', verdict) if verdict else "",
+    )

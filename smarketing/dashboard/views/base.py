@@ -1,0 +1,163 @@
+"""What every analytics page shares: the period picker and source filter, the figures of the
+chosen period read from snapshots, charts with their tables and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, ClassVar
+
+from django.http import Http404, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from smarketing.accounts.models import Role
+from smarketing.accounts.permissions import RoleRequiredMixin
+from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.periods import Grain, Period, period_containing
+from smarketing.funnel.selectors import csv_safe
+from smarketing.kpis.selectors.reports import kpi_figures_read
+from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
+from smarketing.kpis.templatetags.kpi_format import kpi_label
+from smarketing.slas.selectors import sla_targets_by_kpi
+
+from ..charts import Chart
+from ..filters import GRAIN_CHOICES, PageFilter, page_filter_parse, period_param
+from ..maturity import transition_medians
+
+# How many periods of the chosen grain charts and sparklines show, ending with the chosen one.
+SERIES_LENGTH = {Grain.WEEK: 12, Grain.MONTH: 12, Grain.QUARTER: 8, Grain.YEAR: 4}
+SLA_PERIOD_KINDS = (Grain.WEEK, Grain.MONTH, Grain.QUARTER)
+# The quarters whose stage medians tell the workspace's usual transition times ("maturing").
+MATURITY_QUARTERS = 4
+
+
+def scoped(figures: dict[str, Any] | None, source: str | None) -> dict[str, Any] | None:
+    """The KPIs of the whole workspace, or of one source (None when it has none then)."""
+    if figures is None:
+        return None
+    if source is None:
+        return figures["kpis"]
+    return figures["by_source"].get(source)
+
+
+def series_periods(period: Period) -> tuple[Grain, Period, Period]:
+    """(grain, first, last) of the series charts show for `period`: the periods of its grain
+    ending with it; a custom range is charted by month up to its end."""
+    if period.grain is Grain.CUSTOM:
+        last = period_containing(Grain.MONTH, period.end_day, period.time_zone).previous()
+        return Grain.MONTH, last.shifted(-(SERIES_LENGTH[Grain.MONTH] - 1)), last
+    length = SERIES_LENGTH[period.grain]
+    return period.grain, period.shifted(-(length - 1)), period
+
+
+class DashboardPage(RoleRequiredMixin, TemplateView):
+    """A page of figures for the period and source in the URL; subclasses fill `build`."""
+
+    minimum_role = Role.VIEWER
+    # The page's key in the navigation and in chart CSV URLs.
+    page: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+
+    def build(self, page_filter: PageFilter, context: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.common(page_filter_parse(self.request.GET)))
+        context.update(self.build(context["filter"], context))
+        context["charts_json"] = {chart.slug: chart.config() for chart in context["charts"]}
+        return context
+
+    def common(self, page_filter: PageFilter) -> dict[str, Any]:
+        period = page_filter.period
+        figures = kpi_figures_read(period)
+        previous = kpi_figures_read(period.previous())
+        grain, first, last = series_periods(period)
+        series = kpi_snapshot_series(grain=grain, first=first, last=last)
+        quarter_end = page_filter.default.current
+        recent_quarters = kpi_snapshot_series(
+            grain=Grain.QUARTER,
+            first=_quarter_of(quarter_end).shifted(-MATURITY_QUARTERS),
+            last=_quarter_of(quarter_end).previous(),
+        )
+        sources = sorted((figures or {}).get("by_source", {}))
+        return {
+            "page": self.page,
+            "page_title": self.title,
+            "filter": page_filter,
+            "grain_choices": GRAIN_CHOICES,
+            "period_param": period_param(period),
+            "currency": workspace_settings_get().currency,
+            "figures": figures,
+            "values": scoped(figures, page_filter.source),
+            "previous_values": scoped(previous, page_filter.source),
+            "sources": sources,
+            "unknown_source": page_filter.source is not None
+            and figures is not None
+            and page_filter.source not in sources,
+            "series": [
+                (p, scoped(s and {"kpis": s.kpis, "by_source": s.by_source}, page_filter.source))
+                for p, s in series
+            ],
+            # KPI targets are SLAs of the whole workspace with the period's kind.
+            "targets": {}
+            if page_filter.source or period.grain not in SLA_PERIOD_KINDS
+            else sla_targets_by_kpi(period=str(period.grain)),
+            "medians": transition_medians([s.kpis if s else None for _, s in recent_quarters]),
+            "now": timezone.now(),
+            "charts": [],
+        }
+
+
+def _quarter_of(month: Period) -> Period:
+    return period_containing(Grain.QUARTER, month.first_day, month.time_zone)
+
+
+def series_values(series: list[tuple[Period, dict | None]], key: str) -> list[Any]:
+    return [kpi_value(values, key) for _, values in series]
+
+
+def kpi_names(keys: list[str] | tuple[str, ...]) -> dict[str, str]:
+    return {key: kpi_label(key) for key in keys}
+
+
+# --- CSV of a chart ----------------------------------------------------------------------------
+
+PAGES: dict[str, type[DashboardPage]] = {}
+
+
+def register_page(view: type[DashboardPage]) -> type[DashboardPage]:
+    """Make a page's charts downloadable as CSV at charts/<page>/<chart>.csv."""
+    PAGES[view.page] = view
+    return view
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class ChartCsvView(RoleRequiredMixin, View):
+    """One chart's numbers as CSV, for the same period and source as its page."""
+
+    minimum_role = Role.VIEWER
+
+    def get(self, request, page: str, chart: str) -> HttpResponseBase:
+        view_class = PAGES.get(page)
+        if view_class is None:
+            raise Http404
+        view = view_class()
+        view.setup(request)
+        context = view.get_context_data()
+        found: Chart | None = next((c for c in context["charts"] if c.slug == chart), None)
+        if found is None:
+            raise Http404
+        header, rows = found.table()
+        writer = csv.writer(_Echo())
+        lines = (writer.writerow([csv_safe(cell) for cell in row]) for row in [header, *rows])
+        name = f"{page}-{chart}-{context['period_param']}".replace("..", "_to_")
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response

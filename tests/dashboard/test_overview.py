@@ -1,0 +1,154 @@
+"""The overview: the alignment index of the quarter from stored figures, the shared metrics with
+their previous period, target, sparkline and anomaly mark, and bounded queries."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from smarketing.configuration.selectors import workspace_settings_get
+from tests.dashboard.conftest import closed_pulse, nps_answers, stored_snapshot
+from tests.factories.slas import kpi_target_make
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overview_defaults_to_the_last_complete_month(alpha_snapshots, bob_client):
+    page = bob_client.get("/")
+    assert page.status_code == 200
+    assert page.context["filter"].period.label == "2026-10"
+    assert page.context["quarter"].label == "2026-Q4"
+    metrics = {metric["key"]: metric for metric in page.context["metrics"]}
+    assert (metrics["revenue"]["value"], metrics["revenue"]["previous"]) == (1234.5, 0.0)
+    assert (metrics["mqls"]["value"], metrics["mqls"]["previous"]) == (1, 0)
+    html = page.content.decode()
+    assert "$1,234.50" in html  # revenue, with the currency and two decimals
+    assert "100.0%" in html  # MQL → SQL: 1 of 1
+    # Every KPI label carries its definition from the registry, referenced by a real id.
+    assert 'aria-describedby="def-revenue-1"' in html and 'id="def-revenue-1"' in html
+    assert "Sum of the deals won and closed in the period." in html
+
+
+@pytest.fixture
+def alignment_history(alpha, frozen_now):
+    """2026-Q3: rejection rate 0.2, a closed pulse, five NPS answers; 2026-Q2: rejection 0.5."""
+    with schema_context(alpha.schema_name):
+        stored_snapshot("2026-Q3", mql_rejection_rate=0.2)
+        stored_snapshot("2026-Q2", mql_rejection_rate=0.5)
+        stored_snapshot("2026-09", leads=3)
+        # Promoters 10, 10, 9; passive 7; detractor 3: NPS (3 − 1) / 5 = 40.
+        nps_answers([10, 10, 9, 7, 3], "2026-08-15")
+        # Marketing 4, 4, 5 and sales 2, 3, 2 on one statement: every answer's mean 20 / 6,
+        # gap |13/3 − 7/3| = 2.
+        closed_pulse(
+            "2026-09-20T12:00:00",
+            {"marketing": [[4], [4], [5]], "sales": [[2], [3], [2]]},
+        )
+
+
+def test_overview_computes_the_index_from_stored_figures(alignment_history, bob_client):
+    page = bob_client.get("/?period=2026-09")
+    current = page.context["alignment"]
+    assert current.quarter.label == "2026-Q3"
+    # hand-off (1 − 0.2) × 100 = 80; survey (20/6 − 1) / 4 × 100 = 58.33…; perception
+    # 100 − 25 × 2 = 50; NPS (40 + 100) / 2 = 70; no SLA: weights 20, 25, 10, 15 of 70.
+    # (80·20 + 58.333…·25 + 50·10 + 70·15) / 70 = 4608.33… / 70 = 65.83…
+    assert current.index.output() == {
+        "value": 65.83,
+        "components": {
+            "sla_compliance": None,
+            "handoff_acceptance": 80.0,
+            "survey_score": 58.33,
+            "perception_agreement": 50.0,
+            "nps": 70.0,
+        },
+        "weights": {
+            "sla_compliance": None,
+            "handoff_acceptance": 28.57,
+            "survey_score": 35.71,
+            "perception_agreement": 14.29,
+            "nps": 21.43,
+        },
+    }
+    # 2026-Q2 has hand-off acceptance only (50): no index, so no change either.
+    assert page.context["previous_alignment"].index.value is None
+    html = page.content.decode()
+    assert "65.8" in html and "no SLA evaluated yet" in html
+    assert "Statement 1" in html and "marketing <strong>4.33</strong>" in html
+    assert "Left out for lack of data: SLA compliance" in html
+
+
+def test_changed_weights_change_the_index(alignment_history, alpha, bob_client):
+    with schema_context(alpha.schema_name):
+        row = workspace_settings_get()
+        row.alignment_weights = {**row.alignment_weights, "nps": 0, "survey_score": 0}
+        row.save()
+    current = bob_client.get("/?period=2026-09").context["alignment"]
+    # (80·20 + 50·10) / 30 = 70
+    assert current.index.output()["value"] == 70.0
+
+
+def test_overview_marks_targets_and_anomalies(alpha, frozen_now, bob_client):
+    with schema_context(alpha.schema_name):
+        for number, value in enumerate([10, 12, 10, 11, 10, 12, 11, 10, 40], start=2):
+            stored_snapshot(f"2026-{number:02d}", leads=value, mqls=value, revenue=100.0)
+        kpi_target_make("mqls", ">=", 50)
+    page = bob_client.get("/?period=2026-10")
+    mqls = {metric["key"]: metric for metric in page.context["metrics"]}["mqls"]
+    # Baseline February–September: median 10.5, MAD 0.5, z = 0.6745 × 29.5 / 0.5 = 39.8.
+    assert mqls["anomaly"].direction == "spike" and round(mqls["anomaly"].z, 1) == 39.8
+    assert mqls["met"] is False
+    assert mqls["sparkline"].startswith("M")  # a drawn line through the present months
+    html = page.content.decode()
+    assert "spike: far above the periods before" in html
+    assert "✗ missed" in html
+
+
+def test_source_filter_scopes_the_metrics_and_stays_in_the_links(alpha_snapshots, bob_client):
+    page = bob_client.get("/?period=2026-09&source=alpha_only_source")
+    metrics = {metric["key"]: metric for metric in page.context["metrics"]}
+    assert metrics["mqls"]["value"] == 0
+    assert page.context["targets"] == {}
+    html = page.content.decode()
+    assert 'href="/funnel/?period=2026-09&amp;source=alpha_only_source"' in html
+    assert 'aria-current="page"' in html
+
+
+@pytest.mark.parametrize("path", ["/", "/funnel/", "/sources/", "/marketing/", "/sales/"])
+def test_pages_do_a_bounded_number_of_queries(
+    alignment_history, bob_client, django_assert_max_num_queries, path
+):
+    # django-tenants sets the search path before each query: about 20 queries, counted twice.
+    # The bound holds whatever the number of leads, sources or snapshots.
+    with django_assert_max_num_queries(50):
+        assert bob_client.get(f"{path}?period=2026-09").status_code == 200
+
+
+def test_every_chart_downloads_as_csv(alpha_snapshots, bob_client):
+    response = bob_client.get("/charts/funnel/stages.csv?period=2026-10")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="funnel-stages-2026-10.csv"' in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "stage,2026-10,2026-09"
+    assert lines[1:3] == ["Leads,2,1", "MQLs,1,0"]
+    assert bob_client.get("/charts/funnel/nothing.csv").status_code == 404
+    assert bob_client.get("/charts/nowhere/stages.csv").status_code == 404
+
+
+def test_admin_sets_the_weights_on_the_settings_page(alpha, alice_client, bob_client):
+    data = {
+        "sla_compliance": "10",
+        "handoff_acceptance": "40",
+        "survey_score": "20",
+        "perception_agreement": "20",
+        "nps": "10",
+    }
+    response = alice_client.post("/settings/alignment/", data)
+    assert response.status_code == 302 and response["Location"].endswith("#alignment")
+    with schema_context(alpha.schema_name):
+        assert workspace_settings_get().alignment_weights == {k: int(v) for k, v in data.items()}
+    page = alice_client.post("/settings/alignment/", {**data, "nps": "abc"})
+    html = page.content.decode()
+    # The error is attached to its field: the input names the error and the help text.
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_nps_helptext id_nps_error"' in html
+    assert 'id="id_nps_error"' in html and 'id="id_nps_helptext"' in html
+    assert bob_client.post("/settings/alignment/", data).status_code == 403
