@@ -4,7 +4,6 @@ live so that its `kpis` equal `compute_kpis SLUG --period QUARTER --json`'s."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -12,8 +11,8 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.csv_export import CsvWriter
 from smarketing.core.periods import Grain, Period
-from smarketing.funnel.selectors import csv_safe
 from smarketing.kpis.anomalies import robust_score
 from smarketing.kpis.definitions import SCALAR_KPI_KEYS
 from smarketing.kpis.selectors.reports import kpi_figures_read, kpi_report
@@ -47,7 +46,6 @@ def _wave_output(wave: dict[str, Any] | None, survey_component: Any) -> dict[str
     return {
         "title": wave["title"],
         "closed_on": wave["closed_on"],
-        "responses": wave["responses"],
         "mean_score": rounded(wave["mean_score"]),
         "score": rounded(survey_component),
         "mean_perception_gap": rounded(wave["mean_perception_gap"]),
@@ -187,15 +185,7 @@ def report_csv(report: dict[str, Any]) -> str:
     """The report's tables in one CSV: `table, name, value, previous` rows."""
     body = report["body"]
     buffer = io.StringIO()
-    plain = csv.writer(buffer)
-
-    class _Writer:
-        # Every cell through the one escaping rule (a statement may start with "=").
-        @staticmethod
-        def writerow(row: list[Any]) -> None:
-            plain.writerow([csv_safe(cell) for cell in row])
-
-    writer = _Writer()
+    writer = CsvWriter(buffer)  # every cell escaped: a statement may start with "="
     writer.writerow(["table", "name", "value", "previous"])
     writer.writerow(["quarter", "start", body["quarter"]["start"], ""])
     writer.writerow(["quarter", "end", body["quarter"]["end"], ""])

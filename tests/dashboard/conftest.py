@@ -10,6 +10,7 @@ from smarketing.kpis import services
 from smarketing.kpis.models import KpiSnapshot
 from smarketing.kpis.selectors import snapshots
 from surveys.models import Answer, Response, Statement, Survey
+from surveys.services.releasing import release_store
 from tests.kpis.conftest import at, deal, lead
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)  # November is in progress; October is complete
@@ -54,11 +55,19 @@ def stored_snapshot(label: str, **kpis) -> None:
 
 
 def nps_answers(scores: list[int], day: str, title: str = "Customer NPS") -> Survey:
+    """Customer answers of an NPS survey, submitted and released into its results on `day`."""
     survey, _ = Survey.objects.get_or_create(
         kind="nps", title=title, defaults={"status": "open", "anonymity_threshold": 3}
     )
-    for score in scores:
+    answered = [
         Response.objects.create(survey=survey, score=score, submitted_on=date.fromisoformat(day))
+        for score in scores
+    ]
+    release_store(
+        survey=survey,
+        responses=Response.objects.filter(pk__in=[r.pk for r in answered]),
+        released_on=date.fromisoformat(day),
+    )
     return survey
 
 
@@ -84,6 +93,12 @@ def closed_pulse(closed_on: str, answers: dict[str, list[list[int]]], threshold:
             )
             for statement, value in zip(statements, values, strict=True):
                 Answer.objects.create(response=response, statement=statement, value=value)
+    # A wave's answers join its results when it closes.
+    release_store(
+        survey=survey,
+        responses=Response.objects.filter(survey=survey),
+        released_on=date.fromisoformat(closed_on[:10]),
+    )
     return survey
 
 

@@ -1,6 +1,6 @@
 """The alignment index of quarters: fetch the stored figures, then the pure functions of
-`dashboard.alignment` compute. Reads snapshots and survey answers only, in a bounded number of
-queries whatever the number of quarters."""
+`dashboard.alignment` compute. Reads snapshots and released survey results only: a few queries
+per quarter, whatever the size of the data."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.periods import Grain, Period
 from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
-from surveys.models import Survey, SurveyKind, SurveyStatus
 
 from ..alignment import AlignmentIndex, AlignmentInputs, alignment_components, alignment_index
-from .survey_figures import alignment_wave_figures, nps_by_period
+from .survey_figures import quarter_survey_figures
 
 
 @dataclass(frozen=True)
@@ -50,25 +49,13 @@ def alignment_quarters(
         return []
     weights = alignment_weights()
     snapshots = dict(kpi_snapshot_series(grain=Grain.QUARTER, first=quarters[0], last=quarters[-1]))
-    # The latest closed wave of each quarter: one query for the waves, then each one's figures.
-    latest: dict[str, Survey] = {}
-    for survey in Survey.objects.filter(
-        kind=SurveyKind.ALIGNMENT,
-        status=SurveyStatus.CLOSED,
-        closed_at__gte=quarters[0].start,
-        closed_at__lt=quarters[-1].end,
-    ).order_by("closed_at", "pk"):
-        for quarter in quarters:
-            if quarter.start <= survey.closed_at < quarter.end:  # type: ignore[operator]
-                latest[quarter.label] = survey
-    waves = {label: alignment_wave_figures(survey) for label, survey in latest.items()}
-    nps = nps_by_period(quarters)
+    surveys = {quarter.label: quarter_survey_figures(quarter) for quarter in quarters}
     slas = sla_counts(quarters)
     result = []
     for quarter in quarters:
         snapshot = snapshots.get(quarter)
         values = (kpis or {}).get(quarter.label, snapshot.kpis if snapshot else None)
-        wave = waves.get(quarter.label)
+        wave = surveys[quarter.label]["wave"]
         met, missed = slas.get(quarter.label, (None, None))
         inputs = AlignmentInputs(
             sla_met=met,
@@ -76,7 +63,7 @@ def alignment_quarters(
             mql_rejection_rate=kpi_value(values, "mql_rejection_rate"),
             survey_mean=wave["mean_score"] if wave else None,
             mean_perception_gap=wave["mean_perception_gap"] if wave else None,
-            nps=nps[quarter.label]["nps"],
+            nps=surveys[quarter.label]["nps"],
         )
         result.append(
             QuarterAlignment(
@@ -84,7 +71,7 @@ def alignment_quarters(
                 index=alignment_index(alignment_components(inputs), weights),
                 inputs=inputs,
                 wave=wave,
-                nps_responses=nps[quarter.label]["responses"],
+                nps_responses=surveys[quarter.label]["nps_responses"],
             )
         )
     return result

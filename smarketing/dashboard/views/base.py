@@ -3,7 +3,6 @@ chosen period read from snapshots, charts with their tables and CSV downloads.""
 
 from __future__ import annotations
 
-import csv
 from typing import Any, ClassVar
 
 from django.http import Http404, StreamingHttpResponse
@@ -15,8 +14,8 @@ from django.views.generic import TemplateView
 from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.csv_export import csv_lines
 from smarketing.core.periods import Grain, Period, period_containing
-from smarketing.funnel.selectors import csv_safe
 from smarketing.kpis.selectors.reports import kpi_figures_read
 from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
 from smarketing.kpis.templatetags.kpi_format import kpi_label
@@ -134,11 +133,6 @@ def register_page(view: type[DashboardPage]) -> type[DashboardPage]:
     return view
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 class ChartCsvView(RoleRequiredMixin, View):
     """One chart's numbers as CSV, for the same period and source as its page."""
 
@@ -155,8 +149,7 @@ class ChartCsvView(RoleRequiredMixin, View):
         if found is None:
             raise Http404
         header, rows = found.table()
-        writer = csv.writer(_Echo())
-        lines = (writer.writerow([csv_safe(cell) for cell in row]) for row in [header, *rows])
+        lines = csv_lines([header, *rows])
         name = f"{page}-{chart}-{context['period_param']}".replace("..", "_to_")
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

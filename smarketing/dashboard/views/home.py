@@ -40,7 +40,9 @@ SHARED_METRICS = (
     "pipeline_created",
 )
 TREND_QUARTERS = 6
-NPS_DEFINITION = "% promoters (9–10) − % detractors (0–6) of the customer answers of the period."
+NPS_DEFINITION = (
+    "% promoters (9–10) − % detractors (0–6) of the customer answers released in the period."
+)
 
 
 def quarter_of(period: Period) -> Period:
@@ -169,9 +171,9 @@ class HomeView(DashboardPage):
                 key="nps",
                 label="NPS",
                 definition=NPS_DEFINITION,
-                value=nps[period.label]["nps"],
-                previous=nps[period.previous().label]["nps"],
-                points=[nps[p.label]["nps"] for p, _ in series],
+                value=nps[period.label],
+                previous=nps[period.previous().label],
+                points=[nps[p.label] for p, _ in series],
                 target=None,
                 maturing=False,
             )
