@@ -20,7 +20,7 @@ from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
 
 from . import commentary
 from .alignment import COMPONENT_LABELS, COMPONENTS, rounded
-from .selectors.alignment import alignment_quarters
+from .selectors.alignment import alignment_quarters, sla_quarter_list
 
 FORMATS = ("pdf", "html", "csv", "json")
 CONTENT_TYPES = {
@@ -94,7 +94,7 @@ def alignment_report_build(
         kpis={quarter.label: kpis, previous_quarter.label: previous_kpis},
     )
     currency = workspace_settings_get().currency
-    slas: list[dict[str, Any]] = []  # SLA evaluations arrive with issue 9 (smarketing/slas/).
+    slas = sla_quarter_list(quarter)
     anomalies = _anomalies(quarter)
     lines = [
         *commentary.index_sentences(
@@ -204,7 +204,7 @@ def report_csv(report: dict[str, Any]) -> str:
     for row in report["kpi_rows"]:
         writer.writerow(["kpi", row["key"], _cell(row["value"]), _cell(row["previous"])])
     for sla in body["slas"]:
-        writer.writerow(["sla", sla["name"], sla.get("status"), sla.get("value")])
+        writer.writerow([f"sla {sla['period']}", sla["name"], sla["value"], sla["status"]])
     wave = body["surveys"]["alignment_wave"]
     if wave:
         for gap in wave["largest_gaps"]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from smarketing.core.outbox import outbox_dispatch_on_commit
 from smarketing.core.periods import (
-    SNAPSHOT_GRAINS,
+    STORED_GRAINS,
     Grain,
     Period,
     period_containing,
@@ -218,7 +218,7 @@ def kpi_snapshot_periods(
     until = max(end, until or timezone.now())
     return [
         period
-        for grain in SNAPSHOT_GRAINS
+        for grain in STORED_GRAINS
         for period in periods_overlapping(grain, start, until, time_zone)
     ]
 

@@ -1,12 +1,17 @@
 """The overview: the alignment index of the quarter from stored figures, the shared metrics with
 their previous period, target, sparkline and anomaly mark, and bounded queries."""
 
+from datetime import UTC
+from decimal import Decimal
+
 import pytest
 from django_tenants.utils import schema_context
 
 from smarketing.configuration.selectors import workspace_settings_get
-from tests.dashboard.conftest import closed_pulse, nps_answers, stored_snapshot
-from tests.factories.slas import kpi_target_make
+from smarketing.core.periods import period_parse
+from smarketing.slas.models import SlaEvaluation
+from tests.dashboard.conftest import NOW, closed_pulse, nps_answers, stored_snapshot
+from tests.factories.slas import kpi_target_make, sla_make
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +76,7 @@ def test_overview_computes_the_index_from_stored_figures(alignment_history, bob_
     # 2026-Q2 has hand-off acceptance only (50): no index, so no change either.
     assert page.context["previous_alignment"].index.value is None
     html = page.content.decode()
-    assert "65.8" in html and "no SLA evaluated yet" in html
+    assert "65.8" in html and "no SLA period closed in 2026-Q3" in html
     assert "Statement 1" in html and "marketing <strong>4.33</strong>" in html
     assert "Left out for lack of data: SLA compliance" in html
 
@@ -115,8 +120,8 @@ def test_source_filter_scopes_the_metrics_and_stays_in_the_links(alpha_snapshots
 @pytest.mark.parametrize(
     ("path", "bound"),
     [
-        # The overview reads six quarters' survey summaries (about 5 queries each).
-        ("/", 120),
+        # The overview reads six quarters' survey summaries and SLA counts (about 6 each).
+        ("/", 140),
         ("/funnel/", 50),
         ("/sources/", 50),
         ("/marketing/", 50),
@@ -164,3 +169,34 @@ def test_admin_sets_the_weights_on_the_settings_page(alpha, alice_client, bob_cl
     assert 'aria-describedby="id_nps_helptext id_nps_error"' in html
     assert 'id="id_nps_error"' in html and 'id="id_nps_helptext"' in html
     assert bob_client.post("/settings/alignment/", data).status_code == 403
+
+
+def sla_periods(alpha, statuses: dict[str, str]) -> None:
+    """One monthly SLA of the marketing team judged for the given months (label → status)."""
+    with schema_context(alpha.schema_name):
+        sla = sla_make(name="MQLs delivered", kpi="mqls", target=Decimal(10), team="marketing")
+        for label, status in statuses.items():
+            month = period_parse(label, UTC)
+            SlaEvaluation.objects.create(
+                sla=sla, period_label=label, period_start=month.start, period_end=month.end,
+                final=True, status=status, value=Decimal(12), comparator=">=",
+                target=Decimal(10), computed="snapshot", definitions_version=1, changed_at=NOW,
+            )  # fmt: skip
+
+
+def test_sla_compliance_counts_in_the_index_and_the_glance(alignment_history, alpha, bob_client):
+    # July and August met, September missed (closed in 2026-Q3); June closed in Q2.
+    sla_periods(
+        alpha, {"2026-06": "missed", "2026-07": "met", "2026-08": "met", "2026-09": "missed"}
+    )
+    page = bob_client.get("/?period=2026-09")
+    index = page.context["alignment"].index.output()
+    # SLA compliance 2 ÷ (2 + 1) × 100 = 66.67; every weight applies:
+    # (66.666…·30 + 80·20 + 58.333…·25 + 50·10 + 70·15) / 100
+    # = (2000 + 1600 + 1458.33… + 500 + 1050) / 100 = 66.08
+    assert index["components"]["sla_compliance"] == 66.67
+    assert index["value"] == 66.08
+    assert page.context["sla_teams"] == [
+        {"team": "marketing", "met": 0, "missed": 1, "on_track": 0, "at_risk": 0, "slas": 1}
+    ]
+    assert "✗ 1" in page.content.decode()

@@ -10,6 +10,9 @@ from typing import Any
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.periods import Grain, Period
 from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
+from smarketing.slas.models import SlaEvaluation
+from smarketing.slas.output import number_output
+from smarketing.slas.selectors import sla_period_counts, sla_standing_list
 
 from ..alignment import AlignmentIndex, AlignmentInputs, alignment_components, alignment_index
 from .survey_figures import quarter_survey_figures
@@ -26,14 +29,60 @@ class QuarterAlignment:
 
 
 def sla_counts(quarters: list[Period]) -> dict[str, tuple[int, int]]:
-    """(met, missed) of the SLA periods closed in each quarter, by quarter label.
+    """(met, missed) of the SLA periods closed in each quarter, by quarter label, from the
+    stored evaluations (SPEC: compliance = met ÷ (met + missed); no-data periods do not count)."""
+    counts = {}
+    for quarter in quarters:
+        stored = sla_period_counts(start=quarter.start, end=quarter.end)
+        counts[quarter.label] = (stored["met"], stored["missed"])
+    return counts
 
-    SLA STATUS — not wired yet: SLAs arrive with issue 9 (`smarketing/slas/`). Until then no
-    quarter has SLA data, so the SLA component is left out and the other weights rescaled, as
-    SPEC section 5 says for a component without data. Once `smarketing.slas` is on main, read its
-    stored evaluations here.
-    """
-    return {}
+
+def sla_quarter_list(quarter: Period) -> list[dict[str, Any]]:
+    """The SLA periods closed in `quarter`, as `evaluate_slas --json` lists SLAs, with the
+    period each was judged for: name, kpi, source, comparator, target, team, value, status."""
+    evaluations = (
+        SlaEvaluation.objects.filter(
+            final=True, period_end__gt=quarter.start, period_end__lte=quarter.end
+        )
+        .select_related("sla")
+        .order_by("sla__name", "period_start")
+    )
+    return [
+        {
+            "name": evaluation.sla.name,
+            "kpi": evaluation.sla.kpi,
+            "source": evaluation.sla.source or None,
+            "comparator": evaluation.comparator,
+            "target": number_output(evaluation.target, evaluation.sla.kpi, whole=True),
+            "team": evaluation.sla.team,
+            "period": evaluation.period_label,
+            "value": number_output(evaluation.value, evaluation.sla.kpi, whole=True),
+            "status": evaluation.status,
+        }
+        for evaluation in evaluations
+    ]
+
+
+TEAM_ORDER = ("marketing", "sales", "shared")
+
+
+def _team_row(team: str) -> dict[str, Any]:
+    return {"team": team, "met": 0, "missed": 0, "on_track": 0, "at_risk": 0, "slas": 0}
+
+
+def sla_status_by_team() -> list[dict[str, Any]]:
+    """SLA status at a glance: per owning team, how its active SLAs stand now — the latest closed
+    period met or missed, and the period in progress on track or at risk."""
+    teams = {team: _team_row(team) for team in TEAM_ORDER}
+    for standing in sla_standing_list():
+        row = teams.setdefault(standing.sla.team, _team_row(standing.sla.team))
+        row["slas"] += 1
+        if standing.latest is not None and standing.latest.status in ("met", "missed"):
+            row[standing.latest.status] += 1
+        if standing.forecast is not None and standing.forecast.status in ("on_track", "at_risk"):
+            row[standing.forecast.status] += 1
+    return [row for row in teams.values() if row["slas"]]
 
 
 def alignment_weights() -> dict[str, int]:

@@ -25,7 +25,7 @@ from ..alignment import (
 from ..charts import Chart, Series, bar_width, sparkline_path
 from ..filters import PageFilter
 from ..maturity import is_maturing
-from ..selectors.alignment import QuarterAlignment, alignment_quarters
+from ..selectors.alignment import QuarterAlignment, alignment_quarters, sla_status_by_team
 from ..selectors.survey_figures import alignment_wave_latest, nps_by_period
 from .base import DashboardPage, register_page, series_values
 
@@ -53,7 +53,7 @@ def _missing_reason(name: str, row: QuarterAlignment) -> str:
     quarter = row.quarter.label
     wave = row.wave
     if name == SLA_COMPLIANCE:
-        return "no SLA evaluated yet"
+        return f"no SLA period closed in {quarter}"
     if name == HANDOFF_ACCEPTANCE:
         return f"no MQLs in {quarter}"
     if name in (SURVEY_SCORE, PERCEPTION_AGREEMENT):
@@ -139,6 +139,7 @@ class HomeView(DashboardPage):
             "answer": answer,
             "reasons": reasons,
             "latest_wave": latest_wave,
+            "sla_teams": sla_status_by_team(),
             "metrics": self._metrics(page_filter, context),
             "charts": [trend],
         }

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.periods import (
-    SNAPSHOT_GRAINS,
+    STORED_GRAINS,
     Grain,
     Period,
     local_midnight,
@@ -27,7 +27,7 @@ from ..sql_periods import data_start_sql
 
 def kpi_snapshot_for_period(period: Period) -> KpiSnapshot | None:
     """The stored snapshot of exactly this standard period, if any."""
-    if period.grain not in SNAPSHOT_GRAINS:
+    if period.grain not in STORED_GRAINS:
         return None
     return KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
 

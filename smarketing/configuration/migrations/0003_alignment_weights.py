@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('configuration', '0001_initial'),
+        ('configuration', '0002_delete_kpitarget'),
     ]
 
     operations = [
