@@ -252,15 +252,22 @@ def test_refresh_snapshots_recomputes_from_the_first_data_in_this_process(in_alp
     run("2025-02-03", "2025-02-04")  # a stored snapshot the command recomputes too
     out = io.StringIO()
     call_command("refresh_snapshots", "alpha", stdout=out)
-    # From the deal created on 2 January to today (10 February): W01…W07, 01–02, Q1.
+    # From the deal created on 2 January to today (10 February): W01…W07, 01–02, Q1, 2025.
     labels = sorted(KpiSnapshot.objects.values_list("label", flat=True))
-    assert labels == ["2025-01", "2025-02", "2025-Q1", *[f"2025-W0{n}" for n in range(1, 8)]]
+    assert labels == [
+        "2025",
+        "2025-01",
+        "2025-02",
+        "2025-Q1",
+        *[f"2025-W0{n}" for n in range(1, 8)],
+    ]
     job = KpiSnapshotJob.objects.order_by("-pk").first()
-    assert (job.status, job.periods_total, job.import_ids) == (JobStatus.SUCCEEDED, 10, [])
+    assert (job.status, job.periods_total, job.import_ids) == (JobStatus.SUCCEEDED, 11, [])
     assert snapshot("month", "2025-01").kpis == report("2025-01")["kpis"]
+    assert snapshot("year", "2025").kpis == report("2025")["kpis"]
     printed = out.getvalue()
-    assert "lead by l.mql_at: " in printed and "measures of 10 periods: " in printed
-    assert "Refreshed 10 snapshots of alpha (6 changed) in " in printed
+    assert "lead by l.mql_at: " in printed and "measures of 11 periods: " in printed
+    assert "Refreshed 11 snapshots of alpha (6 changed) in " in printed
 
 
 def test_refresh_snapshots_of_an_unknown_workspace_says_so():

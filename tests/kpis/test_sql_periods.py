@@ -102,7 +102,9 @@ def test_edge_cases_give_the_same_snapshots_in_every_time_zone(in_alpha, time_zo
 
 
 def test_an_empty_workspace_gives_the_same_snapshots(in_alpha):
-    assert assert_identical_to_the_reference("2025-01-01", "2025-02-01") == 7  # W01…W05, 01, Q1
+    assert (
+        assert_identical_to_the_reference("2025-01-01", "2025-02-01") == 8
+    )  # W01…W05, 01, Q1, 2025
 
 
 def test_the_grid_lays_periods_over_local_days():
