@@ -15,7 +15,14 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from smarketing.core.periods import Grain, Period, PeriodError, period_between, period_containing
+from smarketing.core.periods import (
+    Grain,
+    Period,
+    PeriodError,
+    add_months,
+    period_between,
+    period_containing,
+)
 from smarketing.kpis.selectors.context import kpi_period_parse
 from smarketing.kpis.selectors.snapshots import DefaultMonth, kpi_month_default
 
@@ -28,6 +35,19 @@ GRAIN_CHOICES = (
 )
 # How many periods of each grain the picker offers (ending with the current one).
 PICKER_LENGTH = {Grain.WEEK: 26, Grain.MONTH: 24, Grain.QUARTER: 12, Grain.YEAR: 5}
+
+
+def same_period_last_year(period: Period) -> Period:
+    """The period a year before: the same month, quarter or year; the ISO week 52 weeks before;
+    a range moved back 12 months."""
+    if period.grain is Grain.CUSTOM:
+        return period_between(
+            add_months(period.first_day, -12), add_months(period.end_day, -12), period.time_zone
+        )
+    if period.grain is Grain.WEEK:
+        return period.shifted(-52)
+    steps = {Grain.MONTH: 12, Grain.QUARTER: 4, Grain.YEAR: 1}[period.grain]
+    return period.shifted(-steps)
 
 
 def period_param(period: Period) -> str:

@@ -98,28 +98,39 @@ def test_overview_shows_last_complete_month_formatted_with_changes(
     screenshot(page, "kpi-funnel")
 
 
-def test_kpi_page_table_scrolls_inside_its_card_with_the_kpi_column_kept(
+def test_kpi_page_shows_every_kpi_and_every_source_without_a_scrolling_box(
     page, sign_in, screenshot, kpi_workspace
 ):
     workspace, person, last, _, _ = kpi_workspace
     sign_in(page, person, workspace)
-    page.get_by_role("link", name="KPIs", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="KPIs", exact=True).click()
     expect(page.get_by_role("heading", name=f"KPIs · {last.label}")).to_be_visible()
-    region = page.get_by_role("region", name=f"KPIs of {last.label} by source")
-    expect(row(region, "Revenue")).to_contain_text("$22,285.20")
-    expect(row(region, "Lead → MQL")).to_contain_text("100.0%")
-    assert no_horizontal_overflow(page)
-    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # the table scrolls, not the page
-    first_cell = region.get_by_role("rowheader", name="Leads", exact=True)
-    left_before = first_cell.bounding_box()["x"]
-    region.evaluate("r => { r.scrollLeft = r.scrollWidth; }")  # to the last source
-    page.wait_for_function(
-        "() => { const r = document.querySelector('.table-scroll');"
-        " return r.scrollLeft > 0 && r.scrollLeft + r.clientWidth >= r.scrollWidth - 1; }"
+    compare = page.locator("table.kpi-compare")
+    expect(row(compare, "Revenue")).to_contain_text("$22,285.20")
+    expect(row(compare, "Lead → MQL")).to_contain_text("100.0%")
+    for label in ("Win rate", "Customer acquisition cost", "Sales cycle (mean days)",
+                  "Customer lifetime value"):  # fmt: skip
+        expect(row(compare, label)).to_be_visible()
+    volumes = page.locator(
+        "section", has=page.get_by_role("heading", name="Funnel volumes by source")
     )
-    assert first_cell.bounding_box()["x"] == left_before  # sticky KPI column
-    expect(region.get_by_role("columnheader", name=SOURCES[-1])).to_be_in_viewport()
-    screenshot(page, "kpi-period-scrolled")
+    for source in SOURCES:
+        expect(row(volumes, source)).to_contain_text("1")
+    assert no_horizontal_overflow(page)
+    # Nothing scrolls inside the page: every table is as wide as its card at most.
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('table')]"
+        ".every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)"
+    )
+    # Choosing a group and two sources narrows the by-source tables.
+    page.get_by_label("KPI group", exact=True).select_option(label="Funnel volumes")
+    page.get_by_text(re.compile("Sources by source below")).click()
+    for source in [*SOURCES[2:], "unattributed"]:
+        page.get_by_label(source, exact=True).uncheck()
+    page.locator("form.kpi-choice").get_by_role("button", name="Show").click()
+    assert "group=volumes" in page.url and f"sources={SOURCES[0]}" in page.url
+    expect(page.locator("table.by-source tbody tr")).to_have_count(2)
+    screenshot(page, "kpi-period-chosen")
 
 
 def test_planner_page_plans_and_names_the_missing_rate(page, sign_in, screenshot, kpi_workspace):

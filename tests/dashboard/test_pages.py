@@ -4,30 +4,96 @@ people, and only the workspace's own data."""
 import pytest
 from django_tenants.utils import schema_context
 
+from smarketing.kpis import services
+from smarketing.kpis.definitions import SCALAR_KPI_KEYS
 from tests.conftest import ALPHA_HOST, client_for
-from tests.kpis.conftest import deal, lead
+from tests.dashboard.conftest import stored_snapshot
+from tests.kpis.conftest import at, deal, lead
 
 pytestmark = pytest.mark.django_db
+
+
+def rows_of(page) -> dict:
+    return {row["key"]: row for section in page.context["sections"] for row in section["rows"]}
 
 
 def test_kpi_page_defaults_to_the_last_complete_month_and_formats_values(
     alpha_snapshots, bob_client
 ):
     page = bob_client.get("/kpis/")
-    assert page.status_code == 200 and page.context["period"].label == "2026-10"
+    assert page.status_code == 200 and page.context["filter"].period.label == "2026-10"
     html = page.content.decode()
-    assert "The latest complete month with data." in html
+    assert "the latest complete month with data" in html
     assert "alpha_only_source" in html
     assert "$1,234.50" in html and "100.0%" in html
-    assert 'class="table-scroll"' in html
-    assert any(row["key"] == "leads" and row["total"] == 2 for row in page.context["rows"])
+    # No box scrolls both ways: the KPIs are rows of one table, sources rows of another.
+    assert 'class="table-scroll"' not in html
+    rows = rows_of(page)
+    assert (rows["leads"]["value"], rows["leads"]["previous"]) == (2, 1)
+    # Every KPI of the registry is listed, each once.
+    keys = [row["key"] for section in page.context["sections"] for row in section["rows"]]
+    assert sorted(keys) == sorted(SCALAR_KPI_KEYS)
     assert b"not a period" in bob_client.get("/kpis/?period=soon").content
+
+
+def test_kpi_page_compares_with_the_same_period_last_year(alpha, frozen_now, bob_client):
+    with schema_context(alpha.schema_name):
+        stored_snapshot("2026-10", leads=12)
+        stored_snapshot("2026-09", leads=10)
+        stored_snapshot("2025-10", leads=6)
+    page = bob_client.get("/kpis/?period=2026-10")
+    assert page.context["last_year_period"].label == "2025-10"
+    leads = rows_of(page)["leads"]
+    assert (leads["value"], leads["previous"], leads["last_year"]) == (12, 10, 6)
+    assert "▲ +100.0%" in page.content.decode()  # 6 → 12
+
+
+def test_kpi_page_shows_chosen_sources_and_group(alpha_snapshots, alpha, bob_client):
+    with schema_context(alpha.schema_name):
+        lead(created_at="2026-10-09", source="second_source")
+        job = services.kpi_snapshot_refresh_enqueue(
+            import_id=None, start=at("2026-10-09"), end=at("2026-10-10")
+        )
+        services.kpi_snapshot_refresh(job=job)
+    page = bob_client.get("/kpis/?period=2026-10&group=volumes&sources=second_source")
+    [section] = page.context["sections"]
+    assert section["key"] == "volumes"
+    assert [source for source, _ in section["sources"]] == ["second_source"]
+    assert section["sources"][0][1][0] == 1  # one lead
+
+
+def test_a_year_is_read_from_its_snapshot(alpha_snapshots, bob_client):
+    page = bob_client.get("/kpis/?period=2026")
+    assert page.context["figures"]["computed"] == "snapshot"
+    assert rows_of(page)["leads"]["value"] == 3
+
+
+def test_an_explicit_range_is_computed_once_per_snapshot_version(
+    alpha_snapshots, bob_client, django_assert_max_num_queries
+):
+    path = "/kpis/?period=2026-09-15..2026-10-15"
+    first = bob_client.get(path)
+    assert first.context["figures"]["computed"] == "range"
+    assert first.context["filter"].period.label == "[2026-09-15, 2026-10-15)"
+    assert rows_of(first)["leads"]["value"] == 2  # 10 September is before the range
+    kpi_statements = []
+
+    def spy(execute, sql, params, many, context):
+        if "GROUPING SETS" in sql:
+            kpi_statements.append(sql)
+        return execute(sql, params, many, context)
+
+    from django.db import connection
+
+    with connection.execute_wrapper(spy):
+        again = bob_client.get(path)
+    assert rows_of(again)["leads"]["value"] == 2 and kpi_statements == []
 
 
 def test_kpi_page_marks_the_month_in_progress(alpha_snapshots, bob_client):
     page = bob_client.get("/kpis/?period=2026-11")
-    assert page.context["complete"] is False
-    assert "is not over: figures are to date" in page.content.decode()
+    assert page.context["filter"].in_progress is True
+    assert "figures to date, still changing" in page.content.decode()
 
 
 def test_pages_of_another_workspace_show_nothing_of_alpha(alpha_snapshots, charlie_client):
@@ -35,7 +101,7 @@ def test_pages_of_another_workspace_show_nothing_of_alpha(alpha_snapshots, charl
     assert home.status_code == 200 and home.context["figures"] is None
     assert b"alpha_only_source" not in home.content
     page = charlie_client.get("/kpis/?period=2026-10")
-    assert b"alpha_only_source" not in page.content and page.context["snapshot"] is None
+    assert b"alpha_only_source" not in page.content and page.context["figures"] is None
 
 
 def test_pages_need_a_sign_in(alpha_snapshots):

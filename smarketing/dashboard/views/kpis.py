@@ -1,4 +1,8 @@
-"""The KPIs page (every KPI of a period by source) and the goal planner."""
+"""The KPIs page (every KPI of a period, compared, and by source) and the goal planner."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.views.generic import TemplateView
 
@@ -10,68 +14,148 @@ from smarketing.kpis.definitions import KPIS_BY_KEY, SCALAR_KPI_KEYS
 from smarketing.kpis.planner import STEPS
 from smarketing.kpis.selectors.context import kpi_period_parse
 from smarketing.kpis.selectors.planner import funnel_plan_get
-from smarketing.kpis.selectors.snapshots import (
-    kpi_month_default,
-    kpi_period_is_complete,
-    kpi_snapshot_for_period,
-    kpi_value,
-)
+from smarketing.kpis.selectors.reports import kpi_figures_read
+from smarketing.kpis.selectors.snapshots import kpi_month_default, kpi_value
 from smarketing.slas.rules import target_met
-from smarketing.slas.selectors import sla_targets_by_kpi
 
+from ..filters import PageFilter, same_period_last_year
 from ..forms import PlannerForm
+from .base import DashboardPage, register_page, scoped
+
+# Every KPI of the registry in a group a person looks for; a KPI added later and not listed
+# here still shows, under "Other".
+KPI_GROUPS = (
+    ("volumes", "Funnel volumes", ("leads", "mqls", "sqls", "opportunities", "new_customers")),
+    (
+        "conversion",
+        "Conversion",
+        (
+            "lead_to_mql_rate",
+            "mql_to_sql_rate",
+            "sql_to_opportunity_rate",
+            "opportunity_to_customer_rate",
+            "lead_to_customer_rate",
+            "mql_rejection_rate",
+        ),
+    ),
+    (
+        "revenue",
+        "Revenue and deals",
+        (
+            "revenue",
+            "marketing_sourced_revenue",
+            "won_deals",
+            "lost_deals",
+            "win_rate",
+            "average_deal_size",
+            "pipeline_created",
+            "customer_lifetime_value",
+            "pipeline_velocity",
+        ),
+    ),
+    (
+        "speed",
+        "Speed and hand-off",
+        (
+            "sales_cycle_days_mean",
+            "sales_cycle_days_median",
+            "stage_days_median.lead_to_mql",
+            "stage_days_median.mql_to_sql",
+            "stage_days_median.sql_to_opportunity",
+            "stage_days_median.opportunity_to_customer",
+            "mql_response_hours_median",
+            "mql_response_within_sla_rate",
+            "mql_disposition_within_48h_rate",
+        ),
+    ),
+    (
+        "marketing",
+        "Traffic, spend and content",
+        (
+            "sessions",
+            "traffic_to_lead_rate",
+            "traffic_to_mql_rate",
+            "end_to_end_rate",
+            "spend",
+            "cost_per_lead",
+            "cost_per_mql",
+            "customer_acquisition_cost",
+            "content_downloads",
+            "customers_with_content_rate",
+        ),
+    ),
+    ("activity", "Sales activity", ("calls", "meetings")),
+)
 
 
-class KpiPeriodView(RoleRequiredMixin, TemplateView):
-    """Every KPI of one week, month or quarter by source, read from its snapshot."""
+def kpi_groups() -> list[tuple[str, str, tuple[str, ...]]]:
+    """The groups with only keys the registry has, and "Other" for any KPI not listed."""
+    known = set(SCALAR_KPI_KEYS)
+    groups = [(key, label, tuple(k for k in keys if k in known)) for key, label, keys in KPI_GROUPS]
+    listed = {k for _, _, keys in groups for k in keys}
+    other = tuple(key for key in SCALAR_KPI_KEYS if key not in listed)
+    return groups + ([("other", "Other", other)] if other else [])
 
-    minimum_role = Role.VIEWER
+
+@register_page
+class KpiPeriodView(DashboardPage):
+    """Every KPI of the period against the previous period and the same period last year, then
+    the chosen group's KPIs for each chosen source; no table scrolls both ways."""
+
     template_name = "dashboard/kpis.html"
+    page = "kpis"
+    title = "KPIs"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["currency"] = workspace_settings_get().currency
-        text = (self.request.GET.get("period") or "").strip()
-        default = None
-        if not text:
-            default = kpi_month_default()
-            text = default.month.label
-        context["period_text"] = text
-        context["default"] = default
-        try:
-            period = kpi_period_parse(text)
-        except PeriodError as error:
-            context["error"] = str(error)
-            return context
-        snapshot = kpi_snapshot_for_period(period)
-        context["period"] = period
-        context["complete"] = kpi_period_is_complete(period)
-        if period.grain is not Grain.CUSTOM:
-            context["previous_label"] = period.previous().label
-            context["next_label"] = period.next().label
-        context["snapshot"] = snapshot
-        if snapshot:
-            # The SLAs on the whole workspace judged per period of this kind are its targets.
-            targets = sla_targets_by_kpi(period=str(period.grain))
-            sources = list(snapshot.by_source)
-            context["sources"] = sources
+    def build(self, page_filter: PageFilter, context: dict[str, Any]) -> dict[str, Any]:
+        query = self.request.GET
+        groups = kpi_groups()
+        chosen_group = query.get("group", "")
+        shown = [g for g in groups if chosen_group in ("", g[0])] or groups
+        available = context["sources"]
+        asked = [source for source in query.getlist("sources") if source in available]
+        sources = asked or available
+        last_year_period = same_period_last_year(page_filter.period)
+        last_year = scoped(kpi_figures_read(last_year_period), page_filter.source)
+        values, previous = context["values"], context["previous_values"]
+        targets = context["targets"]
+        by_source = (context["figures"] or {}).get("by_source", {})
+        sections = []
+        for key, label, keys in shown:
             rows = []
-            for key in SCALAR_KPI_KEYS:
-                total = kpi_value(snapshot.kpis, key)
-                target = targets.get(key)
+            for kpi in keys:
+                value, target = kpi_value(values, kpi), targets.get(kpi.partition(".")[0])
                 rows.append(
                     {
-                        "key": key,
-                        "total": total,
+                        "key": kpi,
+                        "value": value,
+                        "previous": kpi_value(previous, kpi),
+                        "last_year": kpi_value(last_year, kpi),
                         "target": target,
-                        "met": target_met(total, target.comparator, target.target)
+                        "met": target_met(value, target.comparator, target.target)
                         if target
                         else None,
-                        "by_source": [kpi_value(snapshot.by_source[s], key) for s in sources],
                     }
                 )
-            context["rows"] = rows
-        return context
+            sections.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "keys": keys,
+                    "rows": rows,
+                    "sources": [
+                        (source, [kpi_value(by_source.get(source), kpi) for kpi in keys])
+                        for source in sources
+                    ],
+                }
+            )
+        return {
+            "groups": groups,
+            "chosen_group": chosen_group,
+            "chosen_sources": sources,
+            "all_sources_chosen": len(sources) == len(available),
+            "last_year_period": last_year_period,
+            "sections": sections,
+        }
 
 
 # What each planner figure is called on the page.
