@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from tenants import provisioning
@@ -22,6 +24,8 @@ class Command(BaseCommand):
                 admin=provisioning.AdminAccount(admin_email, admin_password),
             )
             self.stdout.write(f"Created the demo workspace {slug}.")
+        # `make run` serves on $PORT (default 8000): the printed address must be the real one.
+        port = os.environ.get("PORT", "8000")
         self.stdout.write(
-            f"Demo workspace: http://{domain}:8000/  sign in as {admin_email} / {admin_password}"
+            f"Demo workspace: http://{domain}:{port}/  sign in as {admin_email} / {admin_password}"
         )

@@ -1,7 +1,16 @@
 """Idempotent: the demo workspace `demo` with an admin, and (once) its demo data."""
 
+import os
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context
+
+from smarketing.dashboard.demo import demo_team_logins
+from smarketing.funnel.services import demo_data_import
+from surveys.demo import survey_demo_seed
+from tenants.models import Workspace
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.localhost"
@@ -20,18 +29,15 @@ class Command(BaseCommand):
             admin_email=DEMO_ADMIN_EMAIL,
             admin_password=DEMO_ADMIN_PASSWORD,
         )
-        # Survey history (kept last, so NPS answers can be linked to the demo's leads).
-        from django.conf import settings
-        from django_tenants.utils import schema_context
-
-        from smarketing.funnel.services import demo_data_import
-        from surveys.demo import survey_demo_seed
-        from tenants.models import Workspace
-
-        # Funnel data once (only while the demo has no leads), through the import pipeline.
         with schema_context(Workspace.objects.get(slug=DEMO_SLUG).schema_name):
+            # Funnel data once (only while the demo has no leads), through the import pipeline.
             for job in demo_data_import(directory=settings.BASE_DIR / ".local" / "demo-data"):
                 self.stdout.write(f"Imported demo {job.kind}: {job.rows_stored} rows.")
-        with schema_context(Workspace.objects.get(slug=DEMO_SLUG).schema_name):
+            # Survey history (kept last, so NPS answers can be linked to the demo's leads).
             if survey_demo_seed():
                 self.stdout.write("Seeded the demo survey history.")
+            port = os.environ.get("PORT", "8000")
+            for team, email, password in demo_team_logins():
+                self.stdout.write(
+                    f"  as {team}: http://{DEMO_DOMAIN}:{port}/  sign in as {email} / {password}"
+                )
