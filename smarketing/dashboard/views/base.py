@@ -4,9 +4,11 @@ chosen period read from snapshots, charts with their tables and CSV downloads.""
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django.http import Http404, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -25,6 +27,8 @@ from ..charts import Chart
 from ..filters import GRAIN_CHOICES, PageFilter, page_filter_parse, period_param
 from ..maturity import transition_medians
 
+# Query keys the period picker's form sends that the page's own URL does not keep.
+PICKER_ONLY_KEYS = ("grain", "from", "to")
 # How many periods of the chosen grain charts and sparklines show, ending with the chosen one.
 SERIES_LENGTH = {Grain.WEEK: 12, Grain.MONTH: 12, Grain.QUARTER: 8, Grain.YEAR: 4}
 SLA_PERIOD_KINDS = (Grain.WEEK, Grain.MONTH, Grain.QUARTER)
@@ -61,6 +65,22 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
 
     def build(self, page_filter: PageFilter, context: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        # The picker's form sends `grain` (and `from` / `to`): answer with the page's own URL,
+        # `?period=…&source=…`, so what the address bar keeps is the period shown.
+        if any(key in request.GET for key in PICKER_ONLY_KEYS):
+            page_filter = page_filter_parse(request.GET)
+            if not page_filter.errors:
+                kept = [
+                    (key, value)
+                    for key, values in request.GET.lists()
+                    if key not in (*PICKER_ONLY_KEYS, "period", "source")
+                    for value in values
+                ]
+                query = urlencode([*page_filter.params().items(), *kept])
+                return redirect(f"{request.path}?{query}" if query else request.path)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

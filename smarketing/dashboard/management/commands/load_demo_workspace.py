@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
 
-from smarketing.dashboard.demo import demo_team_logins
+from smarketing.dashboard.demo import demo_slas_seed, demo_team_logins
 from smarketing.funnel.services import demo_data_import
 from surveys.demo import survey_demo_seed
 from tenants.models import Workspace
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             # Survey history (kept last, so NPS answers can be linked to the demo's leads).
             if survey_demo_seed():
                 self.stdout.write("Seeded the demo survey history.")
+            if judged := demo_slas_seed():
+                self.stdout.write(f"Agreed the demo SLAs and judged {judged} past periods.")
             port = os.environ.get("PORT", "8000")
             for team, email, password in demo_team_logins():
                 self.stdout.write(

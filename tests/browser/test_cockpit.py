@@ -1,0 +1,233 @@
+"""The cockpit on a demo workspace, as people see it: every page at 1440×900 and 390×844 with
+charts drawn, no console error or CSP violation, nothing wider than the viewport and zero
+axe-core WCAG 2.1 A/AA violations; the period picker and source filter; the PDF and CSV.
+
+One demo workspace (generated data, surveys, snapshots) is built once for this module.
+Screenshots land in test-artifacts/screenshots/cockpit-*.png.
+"""
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+from playwright.sync_api import Page, expect
+
+from smarketing.dashboard.demo import demo_slas_seed, demo_team_logins
+from smarketing.funnel.services import demo_data_import
+from smarketing.kpis import services as kpi_services
+from smarketing.kpis.models import JobStatus, KpiSnapshotJob
+from surveys.demo import survey_demo_seed
+from tenants import provisioning
+from tests.browser.conftest import SCREENSHOTS, LiveWorkspace, _port, committed_database
+
+LAPTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = {
+    "overview": "/",
+    "funnel": "/funnel/",
+    "sources": "/sources/",
+    "marketing": "/marketing/",
+    "sales": "/sales/",
+    "kpis": "/kpis/",
+    "report": "/report/",
+    "planner": "/kpis/planner/",
+    "settings": "/settings/",
+    "members": "/members/",
+    "data": "/data/",
+    "surveys": "/surveys/",
+}
+# Reported by the page itself, so a violation fails the test whatever Chromium logs.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(live_app, django_db_blocker):
+    """A demo workspace as `make run` fills it (fewer leads), with its snapshots computed."""
+    with committed_database(django_db_blocker):
+        workspace = provisioning.workspace_create(
+            slug="cockpit", name="Demo Company", domain="cockpit.localhost",
+            admin=provisioning.AdminAccount("admin@cockpit.test", "demo-admin-pass"),
+        )  # fmt: skip
+        with schema_context(workspace.schema_name), tempfile.TemporaryDirectory() as folder:
+            demo_data_import(directory=folder, leads=1500)
+            survey_demo_seed()
+            logins = demo_team_logins()
+            demo_slas_seed()
+            for job in KpiSnapshotJob.objects.filter(status=JobStatus.QUEUED):
+                kpi_services.kpi_snapshot_refresh(job=job)
+        connection.set_schema_to_public()
+    yield LiveWorkspace(workspace, "cockpit.localhost", _port(live_app)), logins
+    with committed_database(django_db_blocker):
+        provisioning.workspace_delete(workspace=workspace)
+
+
+@pytest.fixture
+def watched(new_page):
+    """`open(viewport)` → a page whose console errors and CSP violations are collected."""
+    errors: list[str] = []
+
+    def open_page(viewport) -> Page:
+        page = new_page(viewport=viewport, accept_downloads=True)
+        page.context.add_init_script(REPORT_CSP_VIOLATIONS)
+        page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
+
+    yield open_page
+    assert errors == [], errors
+
+
+def sign_in(page: Page, workspace: LiveWorkspace, email: str, password: str) -> None:
+    page.goto(workspace.url("/login/"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(workspace.url("/"))
+
+
+def axe_violations(page: Page) -> list[str]:
+    # Evaluated through the DevTools protocol: not an inline script, so no CSP exception.
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: "tag",
+            values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})).violations
+            .map(v => v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))"""
+    )
+    return result
+
+
+def wider_than_viewport(page: Page) -> list[str]:
+    return page.evaluate(
+        """() => { const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')].filter(e => {
+            const box = e.getBoundingClientRect();
+            if (box.width === 0 || box.right <= width + 1) return false;
+            // Inside a scroll container that fits, the overflow is the container's, on purpose.
+            for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                const overflow = getComputedStyle(p).overflowX;
+                if ((overflow === 'auto' || overflow === 'scroll')
+                    && p.getBoundingClientRect().right <= width + 1) return false;
+            }
+            return true;
+        });
+        return (document.documentElement.scrollWidth > width ? ['document'] : [])
+            .concat(wide.slice(0, 5).map(e => e.tagName + '.' + e.className)); }"""
+    )
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewport):
+    workspace, _ = demo
+    page = watched(viewport)
+    sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
+    problems = []
+    for name, path in PAGES.items():
+        response = page.goto(workspace.url(path))
+        assert response is not None and response.status == 200, (path, response)
+        page.wait_for_load_state("networkidle")
+        canvases = page.locator("canvas").count()
+        if canvases:
+            page.wait_for_function("() => typeof window.Chart === 'function'")
+            drawn = page.evaluate(
+                "() => [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
+            )
+            if not drawn:
+                problems.append(f"{path}: a canvas without a chart")
+        if wide := wider_than_viewport(page):
+            problems.append(f"{path}: wider than the viewport: {wide}")
+        if violations := axe_violations(page):
+            problems.append(f"{path}: axe: {violations}")
+        screenshot(page, f"cockpit-{name}-{viewport['width']}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_overview_answers_above_the_fold_on_a_laptop(demo, watched):
+    workspace, _ = demo
+    page = watched(LAPTOP)
+    sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
+    index = page.locator(".index-value")
+    expect(index).to_be_visible()
+    assert float(index.inner_text()) > 0
+    # The answer and its reasons are in the first screen: no scrolling needed.
+    first_screen = (
+        index,
+        page.locator(".answer").first,
+        page.locator(".reasons li").first,
+        page.locator("table.components"),
+        page.get_by_role("heading", name="SLA status"),
+    )
+    for locator in first_screen:
+        box = locator.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= LAPTOP["height"], locator
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "cockpit-overview-first-screen.png"))
+
+
+def test_period_and_source_filter_stay_in_the_url_and_the_navigation(demo, watched):
+    workspace, _ = demo
+    page = watched(LAPTOP)
+    sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
+    month = page.get_by_label("Month", exact=True).input_value()
+    page.get_by_label("Period", exact=True).select_option("quarter")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_label("Quarter", exact=True)).to_be_visible()
+    quarter = page.get_by_label("Quarter", exact=True).input_value()
+    assert quarter.startswith(month[:4]) and "-Q" in quarter and f"period={quarter}" in page.url
+    page.get_by_label("Source", exact=True).select_option("paid_search")
+    page.get_by_role("button", name="Show").click()
+    assert "source=paid_search" in page.url
+    expect(page.get_by_role("heading", name="Shared metrics")).to_contain_text("paid_search")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Funnel").click()
+    assert f"period={quarter}" in page.url and "source=paid_search" in page.url
+    expect(page.get_by_role("link", name="Funnel")).to_have_attribute("aria-current", "page")
+    # A custom range shows its dates, computed once and kept.
+    page.get_by_label("Period", exact=True).select_option("custom")
+    page.get_by_label("From").fill(f"{quarter[:4]}-01-01")
+    page.get_by_label("To (not included)").fill(f"{quarter[:4]}-03-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".period-note")).to_contain_text(
+        f"[{quarter[:4]}-01-01, {quarter[:4]}-03-01)"
+    )
+
+
+def test_report_pdf_and_a_chart_csv_download(demo, watched, tmp_path):
+    workspace, _ = demo
+    page = watched(LAPTOP)
+    sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
+    page.goto(workspace.url("/report/"))
+    quarter = page.get_by_label("Quarter", exact=True).input_value()
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="PDF").click()
+    path = tmp_path / "report.pdf"
+    pdf.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "Demo Company" in text and quarter in text and "Revenue" in text
+    with page.expect_download() as body:
+        page.get_by_role("link", name="JSON").click()
+    assert set(json.loads(Path(body.value.path()).read_text())) >= {"kpis", "alignment_index"}
+    page.goto(workspace.url("/sources/"))
+    with page.expect_download() as csv_file:
+        page.get_by_role("link", name="CSV of Revenue by source").click()
+    lines = Path(csv_file.value.path()).read_text().splitlines()
+    assert lines[0] == "source,Revenue" and len(lines) > 3
+
+
+def test_team_members_of_the_demo_can_sign_in(demo, watched):
+    workspace, logins = demo
+    assert {team for team, _, _ in logins} == {"marketing", "sales"}
+    for team, email, password in logins:
+        page = watched(PHONE)
+        sign_in(page, workspace, email, password)
+        expect(page.locator(".who")).to_contain_text(team.title())
