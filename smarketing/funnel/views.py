@@ -17,6 +17,7 @@ from .importers.mappings import FORMATS
 from .importers.pipeline import import_max_bytes
 from .importers.reading import megabytes
 from .models import ColumnMapping
+from .panels import data_page_panels
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -42,6 +43,7 @@ class ImportListView(RoleRequiredMixin, View):
                 "kinds": list(KINDS),
                 "max_bytes": import_max_bytes(),
                 "max_size": megabytes(import_max_bytes()),
+                "panels": data_page_panels(request),
             },
             status=status,
         )

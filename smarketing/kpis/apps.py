@@ -8,9 +8,10 @@ class KpisConfig(AppConfig):
     def ready(self) -> None:
         from smarketing.configuration.signals import kpi_inputs_changed
         from smarketing.core.outbox import Outbox, outbox_register
+        from smarketing.funnel.panels import data_page_panel_register
         from smarketing.funnel.signals import import_stored
 
-        from . import receivers, services
+        from . import panels, receivers, services
         from .models import JobStatus, KpiSnapshotJob
 
         outbox_register(
@@ -26,3 +27,4 @@ class KpisConfig(AppConfig):
         kpi_inputs_changed.connect(
             receivers.on_kpi_inputs_changed, dispatch_uid="kpis.kpi_inputs_changed"
         )
+        data_page_panel_register("kpis.snapshot_jobs", panels.snapshot_jobs_panel)

@@ -352,6 +352,8 @@ def _snapshots_replace(
         for snapshot in KpiSnapshot.objects.select_for_update().filter(period_start__in=starts)
     }
     now, changed = timezone.now(), 0
+    fresh = {(str(period.grain), period.label) for period, _ in computed}
+    starts_set = set(starts)
     for period, values in computed:
         snapshot = existing.get((str(period.grain), period.start))
         fields = {
@@ -373,4 +375,14 @@ def _snapshots_replace(
                 setattr(snapshot, name, value)
             snapshot.computed_at = now
             snapshot.save()
+    # Snapshots of another time zone whose period this refresh has just stored anew.
+    stale = [
+        snapshot.pk
+        for snapshot in KpiSnapshot.objects.filter(
+            label__in={period.label for period, _ in computed}
+        ).only("pk", "grain", "label", "period_start")
+        if (snapshot.grain, snapshot.label) in fresh and snapshot.period_start not in starts_set
+    ]
+    if stale:
+        KpiSnapshot.objects.filter(pk__in=stale).delete()
     return changed

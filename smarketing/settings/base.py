@@ -120,6 +120,7 @@ MIDDLEWARE = [
     # unknown host or a suspended workspace get their stylesheet too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.WorkspaceRoutingMiddleware",
+    "smarketing.configuration.middleware.WorkspaceTimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -8,7 +8,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.configuration.services import workspace_settings_update
 from smarketing.core.periods import period_parse
+from smarketing.kpis import services as kpi_services
+from smarketing.kpis.models import KpiSnapshotJob
 from smarketing.slas.models import SlaEvaluation
 from tests.dashboard.conftest import NOW, closed_pulse, nps_answers, stored_snapshot
 from tests.factories.slas import kpi_target_make, sla_make
@@ -200,3 +203,24 @@ def test_sla_compliance_counts_in_the_index_and_the_glance(alignment_history, al
         {"team": "marketing", "met": 0, "missed": 1, "on_track": 0, "at_risk": 0, "slas": 1}
     ]
     assert "✗ 1" in page.content.decode()
+
+
+def test_after_a_time_zone_change_pages_keep_the_figures_marked_recomputing(
+    alpha_snapshots, alpha, bob_client
+):
+    with schema_context(alpha.schema_name):
+        workspace_settings_update(changes={"time_zone": "Europe/Paris"})
+    page = bob_client.get("/?period=2026-10")
+    assert page.context["figures"]["recomputing"] is True
+    metrics = {metric["key"]: metric for metric in page.context["metrics"]}
+    assert metrics["revenue"]["value"] == 1234.5  # the previous zone's October, not nothing
+    html = page.content.decode()
+    assert 'id="recomputing"' in html and "dashboard/recompute.js" in html
+    # Times read in the workspace's zone: computed at 09:00 UTC = 10:00 in Paris.
+    assert "computed 2026-11-20 10:00 CET" in html
+    with schema_context(alpha.schema_name):
+        job = KpiSnapshotJob.objects.filter(status="queued").get()
+        kpi_services.kpi_snapshot_refresh(job=job)
+    page = bob_client.get("/?period=2026-10")
+    assert page.context["figures"]["recomputing"] is False
+    assert 'id="recomputing"' not in page.content.decode()

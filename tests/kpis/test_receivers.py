@@ -6,6 +6,7 @@ and configuration apps cannot call the KPI app (STYLE.md's one-way rule), they o
 
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files import File
@@ -17,8 +18,9 @@ from smarketing.configuration.signals import kpi_inputs_changed
 from smarketing.funnel import services as funnel_services
 from smarketing.funnel.models import ImportJob
 from smarketing.funnel.signals import import_stored
-from smarketing.kpis import receivers
+from smarketing.kpis import receivers, services
 from smarketing.kpis.models import KpiSnapshot, KpiSnapshotJob
+from tests.kpis.conftest import lead
 
 
 def _receivers(signal, sender) -> list:
@@ -55,7 +57,9 @@ def test_a_stored_import_queues_a_refresh_of_the_periods_it_touched(
 
 
 @pytest.mark.django_db
-def test_a_time_zone_change_drops_the_snapshots_of_the_old_zone(alpha):
+def test_a_time_zone_change_keeps_the_old_zones_snapshots_until_the_refresh_replaces_them(
+    alpha,
+):
     with schema_context(alpha.schema_name):
         KpiSnapshot.objects.create(
             grain="month",
@@ -68,6 +72,32 @@ def test_a_time_zone_change_drops_the_snapshots_of_the_old_zone(alpha):
         )
         workspace_settings_update(changes={"currency": "EUR"})
         assert KpiSnapshot.objects.count() == 1  # the currency is no KPI input
+        lead(created_at="2025-01-15")
         workspace_settings_update(changes={"time_zone": "Europe/Paris"})
-        assert KpiSnapshot.objects.count() == 0
-        assert KpiSnapshotJob.objects.count() == 1
+        # Kept (pages show them, marked "recomputing"); the whole history is queued.
+        assert KpiSnapshot.objects.count() == 1
+        [job] = KpiSnapshotJob.objects.all()
+        assert job.range_start == datetime(2025, 1, 1, tzinfo=UTC)  # the first snapshot
+        services.kpi_snapshot_refresh(job=job, until=datetime(2025, 2, 10, tzinfo=UTC))
+        paris = ZoneInfo("Europe/Paris")
+        january = KpiSnapshot.objects.get(grain="month", label="2025-01")
+        assert january.period_start == datetime(2025, 1, 1, tzinfo=paris)  # the new zone's
+        assert january.kpis["leads"] == 1
+
+
+def test_the_kpi_app_adds_its_snapshot_jobs_to_the_data_page():
+    from smarketing.funnel.panels import data_page_panel_names
+
+    assert "kpis.snapshot_jobs" in data_page_panel_names()
+
+
+@pytest.mark.django_db
+def test_the_data_page_lists_snapshot_jobs_and_the_overview_does_not(alpha, bob_client):
+    with schema_context(alpha.schema_name):
+        services.kpi_snapshot_refresh_enqueue(
+            import_id=None,
+            start=datetime(2025, 1, 1, tzinfo=UTC),
+            end=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+    assert "KPI snapshot jobs" in bob_client.get("/data/").content.decode()
+    assert "snapshot jobs" not in bob_client.get("/").content.decode().lower()

@@ -97,7 +97,11 @@ def alignment_quarters(
     if not quarters:
         return []
     weights = alignment_weights()
-    snapshots = dict(kpi_snapshot_series(grain=Grain.QUARTER, first=quarters[0], last=quarters[-1]))
+    snapshots = dict(
+        kpi_snapshot_series(
+            grain=Grain.QUARTER, first=quarters[0], last=quarters[-1], stale_ok=True
+        )
+    )
     surveys = {quarter.label: quarter_survey_figures(quarter) for quarter in quarters}
     slas = sla_counts(quarters)
     result = []

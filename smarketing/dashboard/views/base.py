@@ -94,12 +94,13 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
         figures = kpi_figures_read(period)
         previous = kpi_figures_read(period.previous())
         grain, first, last = series_periods(period)
-        series = kpi_snapshot_series(grain=grain, first=first, last=last)
+        series = kpi_snapshot_series(grain=grain, first=first, last=last, stale_ok=True)
         quarter_end = page_filter.default.current
         recent_quarters = kpi_snapshot_series(
             grain=Grain.QUARTER,
             first=_quarter_of(quarter_end).shifted(-MATURITY_QUARTERS),
             last=_quarter_of(quarter_end).previous(),
+            stale_ok=True,
         )
         sources = sorted((figures or {}).get("by_source", {}))
         return {

@@ -15,7 +15,7 @@ from ..models import KpiSnapshot
 from ..sql import KpiContext, PeriodMeasures, kpi_measures_fetch
 from .context import kpi_context_get
 from .details import kpi_details_many
-from .snapshots import kpi_snapshot_for_period
+from .snapshots import kpi_snapshot_for_period, kpi_snapshot_is_stale
 
 
 def kpi_report(
@@ -93,10 +93,12 @@ def kpi_figures_read(period: Period) -> dict[str, Any] | None:
     definition change makes a new version, and the next request computes it again.
     """
     if period.grain is not Grain.CUSTOM:
-        snapshot = kpi_snapshot_for_period(period)
+        snapshot = kpi_snapshot_for_period(period, stale_ok=True)
         if snapshot is None:
             return None
         return {
+            # The previous time zone's figures while the refresh after a change runs.
+            "recomputing": kpi_snapshot_is_stale(snapshot, period),
             "kpis": snapshot.kpis,
             "by_source": snapshot.by_source,
             "by_owner": snapshot.by_owner,
@@ -115,6 +117,7 @@ def kpi_figures_read(period: Period) -> dict[str, Any] | None:
             "details": kpi_details_many(periods=[period], time_zone=period.time_zone)[period],
             "computed_at": timezone.now(),
             "computed": "range",
+            "recomputing": False,
         }
         cache.set(key, cached, RANGE_CACHE_SECONDS)
     return cached

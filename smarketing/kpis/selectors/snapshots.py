@@ -17,6 +17,7 @@ from smarketing.core.periods import (
     Period,
     local_midnight,
     period_containing,
+    period_parse,
 )
 
 from ..compute import Unit
@@ -25,27 +26,50 @@ from ..models import KpiSnapshot, KpiSnapshotJob
 from ..sql_periods import data_start_sql
 
 
-def kpi_snapshot_for_period(period: Period) -> KpiSnapshot | None:
-    """The stored snapshot of exactly this standard period, if any."""
+def kpi_snapshot_for_period(period: Period, *, stale_ok: bool = False) -> KpiSnapshot | None:
+    """The stored snapshot of exactly this standard period, if any.
+
+    With `stale_ok`, pages also get the snapshot of the same label computed in the workspace's
+    previous time zone while the refresh after a zone change runs (`kpi_snapshot_is_stale`).
+    """
     if period.grain not in STORED_GRAINS:
         return None
-    return KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
+    found = KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
+    if found is None and stale_ok:
+        found = KpiSnapshot.objects.filter(grain=period.grain, label=period.label).first()
+    return found
 
 
-def kpi_snapshot_series(*, grain: Grain, first: Period, last: Period) -> list[Any]:
-    """Every period of `grain` from `first` to `last` (both included) with its snapshot or None."""
+def kpi_snapshot_is_stale(snapshot: KpiSnapshot, period: Period) -> bool:
+    """Whether `snapshot` was computed for `period`'s label in another time zone."""
+    return snapshot.period_start != period.start
+
+
+def kpi_snapshot_series(
+    *, grain: Grain, first: Period, last: Period, stale_ok: bool = False
+) -> list[Any]:
+    """Every period of `grain` from `first` to `last` (both included) with its snapshot or None
+    (with `stale_ok`, another time zone's snapshot of the label while none of this one exists)."""
+    periods = []
+    period = first
+    while period.start <= last.start:
+        periods.append(period)
+        period = period.next()
+    if stale_ok:
+        rows = KpiSnapshot.objects.filter(grain=grain, label__in=[p.label for p in periods])
+        by_label: dict[str, KpiSnapshot] = {}
+        for snapshot in rows.order_by("period_start"):
+            exact = by_label.get(snapshot.label)
+            if exact is None or exact.period_start not in {p.start for p in periods}:
+                by_label[snapshot.label] = snapshot
+        return [(period, by_label.get(period.label)) for period in periods]
     snapshots = {
         snapshot.period_start: snapshot
         for snapshot in KpiSnapshot.objects.filter(
             grain=grain, period_start__gte=first.start, period_start__lte=last.start
         )
     }
-    series = []
-    period = first
-    while period.start <= last.start:
-        series.append((period, snapshots.get(period.start)))
-        period = period.next()
-    return series
+    return [(period, snapshots.get(period.start)) for period in periods]
 
 
 def kpi_value(snapshot_values: dict[str, Any] | None, key: str) -> Any:
@@ -90,9 +114,10 @@ def kpi_month_default(*, now: datetime | None = None) -> DefaultMonth:
     snapshots = KpiSnapshot.objects.filter(
         grain=Grain.MONTH, period_start__gte=earliest.start, period_start__lt=current.start
     ).order_by("-period_start")
-    for start, kpis in snapshots.values_list("period_start", "kpis"):
+    for label, kpis in snapshots.values_list("label", "kpis"):
+        # By label: after a time-zone change the previous zone's snapshot names the same month.
         if snapshot_has_data(kpis):
-            month = period_containing(Grain.MONTH, start.astimezone(time_zone).date(), time_zone)
+            month = period_parse(label, time_zone)
             return DefaultMonth(month=month, current=current, has_data=True)
     return DefaultMonth(month=last_complete, current=current, has_data=False)
 
