@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0002_snapshot_job_import_ids'),
+        ('kpis', '0003_outbox'),
     ]
 
     operations = [
