@@ -148,16 +148,25 @@ def mover_sentences(
 
 
 def sla_sentences(slas: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The SLAs missed (closed periods) or at risk (current period), by name and team."""
-    missed = [sla for sla in slas if sla.get("status") == "missed"]
-    at_risk = [sla for sla in slas if sla.get("status") == "at_risk"]
+    """The SLAs missed in their closed periods (how often, of the periods judged met or
+    missed) and those at risk in the period in progress, by name and team, in list order."""
+    judged: dict[tuple[str, str], list[str]] = {}
+    for sla in slas:
+        judged.setdefault((sla["name"], sla["team"]), []).append(sla.get("status", ""))
+    missed, at_risk = [], []
+    for (name, team), statuses in judged.items():
+        decided = [status for status in statuses if status in ("met", "missed")]
+        if "missed" in decided:
+            count = decided.count("missed")
+            periods = "period" if len(decided) == 1 else "periods"
+            missed.append(f"{name} ({team}) {count} of {len(decided)} {periods}")
+        if "at_risk" in statuses:
+            at_risk.append(f"{name} ({team})")
     sentences = []
     if missed:
-        names = ", ".join(f"{sla['name']} ({sla['team']})" for sla in missed)
-        sentences.append(f"SLAs missed: {names}.")
+        sentences.append(f"SLAs missed: {', '.join(missed)}.")
     if at_risk:
-        names = ", ".join(f"{sla['name']} ({sla['team']})" for sla in at_risk)
-        sentences.append(f"SLAs at risk: {names}.")
+        sentences.append(f"SLAs at risk: {', '.join(at_risk)}.")
     if slas and not missed and not at_risk:
         sentences.append("Every SLA with data was met.")
     return sentences

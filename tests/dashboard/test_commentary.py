@@ -125,7 +125,20 @@ def test_gaps_say_which_team_agrees_more():
                 {"name": "Follow-up", "team": "sales", "status": "at_risk"},
                 {"name": "Win rate", "team": "shared", "status": "met"},
             ],
-            ["SLAs missed: MQLs delivered (marketing).", "SLAs at risk: Follow-up (sales)."],
+            [
+                "SLAs missed: MQLs delivered (marketing) 1 of 1 period.",
+                "SLAs at risk: Follow-up (sales).",
+            ],
+        ),
+        # Monthly SLAs closed in a quarter: how often each was missed.
+        (
+            [
+                {"name": "MQLs delivered", "team": "marketing", "status": "missed"},
+                {"name": "MQLs delivered", "team": "marketing", "status": "met"},
+                {"name": "MQLs delivered", "team": "marketing", "status": "missed"},
+                {"name": "Win rate", "team": "sales", "status": "no_data"},
+            ],
+            ["SLAs missed: MQLs delivered (marketing) 2 of 3 periods."],
         ),
         (
             [{"name": "Win rate", "team": "shared", "status": "met"}],
