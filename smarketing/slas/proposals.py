@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 # Starting values when the workspace has no month of data yet.
@@ -23,8 +24,16 @@ RESPONSE_TARGET = Decimal("0.95")
 DISPOSITION_TARGET = Decimal("0.95")
 
 
+def _decimal(value: Any) -> Decimal:
+    """A Decimal of an int, float, Decimal or Fraction: `str(Fraction(1523, 3))` is "1523/3",
+    which Decimal refuses (the SLA page answered 500 for such a three-month mean)."""
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(str(value))
+
+
 def _rate(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _sla(name: str, kpi: str, comparator: str, target: Decimal, team: str, why: str) -> dict:
@@ -48,7 +57,7 @@ def template_proposals(averages: Mapping[str, Any]) -> list[dict[str, Any]]:
         value = averages.get(key)
         return FALLBACK[key] if value is None else value
 
-    mqls = Decimal(str(known("mqls"))).quantize(Decimal(1), rounding=ROUND_CEILING)
+    mqls = _decimal(known("mqls")).quantize(Decimal(1), rounding=ROUND_CEILING)
     basis = "your average of the last 3 complete months" if averages else "a common start"
     return [
         _sla("MQLs delivered", "mqls", ">=", max(mqls, Decimal(1)), "marketing",

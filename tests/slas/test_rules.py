@@ -89,3 +89,18 @@ def test_a_name_used_twice_in_one_file_is_refused():
 )
 def test_equal_to_the_target_satisfies_both_comparators(value, comparator, target, met):
     assert target_met(value, comparator, target) is met
+
+
+def test_template_targets_from_means_that_are_not_whole_numbers():
+    """A three-month mean of 1523/3 MQLs: the page answered 500 ("1523/3" is no Decimal)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from smarketing.slas.proposals import template_proposals
+
+    proposals = {
+        p["kpi"]: p["target"]
+        for p in template_proposals({"mqls": Fraction(1523, 3), "mql_to_sql_rate": Fraction(1, 3)})
+    }
+    assert proposals["mqls"] == 508  # 507.67 rounded up
+    assert proposals["mql_to_sql_rate"] == Decimal("0.33")
