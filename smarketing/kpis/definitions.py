@@ -321,13 +321,24 @@ MEASURES: tuple[Measure, ...] = (
     # --- spend, traffic, activities, content -------------------------------------------------
     # A spend month counts when its first day is in P.
     Measure("spend", Fact.SPEND, MeasureKind.SUM, at="s.month", value="s.amount"),
+    # SPEC "No data is not zero": spend and sessions are null where no row of theirs counts.
+    Measure("spend_rows", Fact.SPEND, MeasureKind.COUNT, at="s.month"),
     Measure("sessions", Fact.TRAFFIC, MeasureKind.SUM, at="t.date", value="t.sessions"),
+    Measure("traffic_rows", Fact.TRAFFIC, MeasureKind.COUNT, at="t.date"),
     Measure("calls", Fact.ACTIVITY, MeasureKind.COUNT, at="a.date", where="a.type = 'call'"),
     Measure("meetings", Fact.ACTIVITY, MeasureKind.COUNT, at="a.date", where="a.type = 'meeting'"),
     Measure("content_downloads", Fact.CONTENT, MeasureKind.COUNT, at="c.date"),
 )
 
 MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}
+
+# Facts about the whole workspace that some KPIs depend on, whatever the period or group: name →
+# a boolean SQL expression (tables by placeholder, as in measures). Both compilers evaluate them
+# once per computation and every group of every period sees the same value.
+WORKSPACE_MEASURES = {
+    # SPEC: customers_with_content_rate is null when the workspace has no content rows at all.
+    "content_rows_exist": "EXISTS (SELECT 1 FROM {content_table})",
+}
 
 
 def fact_period_filter(fact: Fact) -> str | None:
@@ -362,6 +373,26 @@ def _measure(name: str) -> Callable[[Values, Values], Any]:
 
 def _measure_ratio(numerator: str, denominator: str) -> Callable[[Values, Values], Any]:
     return lambda m, k: compute.ratio(m[numerator], m[denominator])
+
+
+def _when_rows(value: str, rows: str) -> Callable[[Values, Values], Any]:
+    """A sum that is null, not 0, when no row of its fact counts (SPEC "No data is not zero")."""
+    return lambda m, k: m[value] if m[rows] else None
+
+
+def _kpi_ratio(numerator: str, denominator: str) -> Callable[[Values, Values], Any]:
+    """A ratio of a KPI listed earlier (which may be null for want of data) over a measure."""
+    return lambda m, k: compute.ratio(k[numerator], m[denominator])
+
+
+def _measure_over_kpi(numerator: str, denominator: str) -> Callable[[Values, Values], Any]:
+    return lambda m, k: compute.ratio(m[numerator], k[denominator])
+
+
+def _customers_with_content_rate(m: Values, k: Values) -> Any:
+    if not m["content_rows_exist"]:
+        return None
+    return compute.ratio(m["customers_with_content"], m["new_customers"])
 
 
 def _win_rate(m: Values, k: Values) -> Any:
@@ -549,56 +580,56 @@ KPIS: tuple[Kpi, ...] = (
         "sessions",
         "Sessions",
         Unit.COUNT,
-        _measure("sessions"),
+        _when_rows("sessions", "traffic_rows"),
         definition="Website sessions in the period.",
     ),
     Kpi(
         "traffic_to_lead_rate",
         "Traffic → lead",
         Unit.RATE,
-        _measure_ratio("leads", "sessions"),
+        _measure_over_kpi("leads", "sessions"),
         definition="Leads divided by sessions.",
     ),
     Kpi(
         "traffic_to_mql_rate",
         "Traffic → MQL",
         Unit.RATE,
-        _measure_ratio("mqls", "sessions"),
+        _measure_over_kpi("mqls", "sessions"),
         definition="MQLs divided by sessions.",
     ),
     Kpi(
         "end_to_end_rate",
         "Traffic → customer",
         Unit.RATE,
-        _measure_ratio("new_customers", "sessions"),
+        _measure_over_kpi("new_customers", "sessions"),
         definition="New customers divided by sessions.",
     ),
     Kpi(
         "spend",
         "Spend",
         Unit.MONEY,
-        _measure("spend"),
+        _when_rows("spend", "spend_rows"),
         definition="Marketing spend of the months in the period.",
     ),
     Kpi(
         "cost_per_lead",
         "Cost per lead",
         Unit.MONEY,
-        _measure_ratio("spend", "leads"),
+        _kpi_ratio("spend", "leads"),
         definition="Spend divided by leads.",
     ),
     Kpi(
         "cost_per_mql",
         "Cost per MQL",
         Unit.MONEY,
-        _measure_ratio("spend", "mqls"),
+        _kpi_ratio("spend", "mqls"),
         definition="Spend divided by MQLs.",
     ),
     Kpi(
         "customer_acquisition_cost",
         "Customer acquisition cost",
         Unit.MONEY,
-        _measure_ratio("spend", "new_customers"),
+        _kpi_ratio("spend", "new_customers"),
         definition="Spend divided by new customers.",
     ),
     Kpi(
@@ -626,7 +657,7 @@ KPIS: tuple[Kpi, ...] = (
         "customers_with_content_rate",
         "Customers who read content",
         Unit.RATE,
-        _measure_ratio("customers_with_content", "new_customers"),
+        _customers_with_content_rate,
         definition="Share of the period’s new customers who read content before buying.",
     ),
     Kpi(
@@ -718,6 +749,6 @@ class _Defaulting(dict):
         super().__init__(measures)
 
     def __missing__(self, key: str) -> Any:
-        if key not in MEASURES_BY_NAME:
+        if key not in MEASURES_BY_NAME and key not in WORKSPACE_MEASURES:
             raise KeyError(key)
         return None

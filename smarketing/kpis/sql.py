@@ -27,6 +27,7 @@ from .definitions import (
     MEASURES,
     UNASSIGNED,
     UNATTRIBUTED,
+    WORKSPACE_MEASURES,
     Fact,
     Measure,
     MeasureKind,
@@ -131,6 +132,38 @@ def sources_listing_sql(tables: dict[str, str]) -> str:
     )
 
 
+def owners_listing_sql(tables: dict[str, str]) -> str:
+    """SPEC: by_owner lists every owner seen in leads, deals or activities (rows 'owners'; the
+    empty owner is `unassigned`, listed anyway)."""
+    return (
+        f"SELECT 'owners', 'owner', owner, NULL FROM (SELECT DISTINCT owner FROM"
+        f" {tables['lead']} UNION SELECT owner FROM {tables['deal']}"
+        f" UNION SELECT owner FROM {tables['activity']}) AS seen WHERE owner <> ''"
+    )
+
+
+def groups_listing_sql(breakdowns: tuple[str, ...], tables: dict[str, str]) -> list[str]:
+    """The statements listing every group of `breakdowns` seen in the data, whatever the
+    period: rows `(tag, breakdown, group, NULL)`."""
+    listings = {"source": sources_listing_sql, "owner": owners_listing_sql}
+    return [listings[by](tables) for by in breakdowns]
+
+
+def workspace_measures_sql() -> str:
+    """One row, one column: `WORKSPACE_MEASURES` as a JSON object."""
+    tables = fact_tables()
+    pairs = ", ".join(
+        f"'{name}', {measure_sql(expression, tables)}"
+        for name, expression in WORKSPACE_MEASURES.items()
+    )
+    return f"SELECT json_build_object({pairs})::text"
+
+
+def workspace_measures_fetch(cursor: Any) -> dict[str, Any]:
+    cursor.execute(workspace_measures_sql())
+    return dict(json.loads(cursor.fetchone()[0]))
+
+
 def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
     """The one statement computing every measure for a period, in total and per group of each
     of `breakdowns` ("source", "owner"): each fact is read once, grouped by grouping sets."""
@@ -159,8 +192,7 @@ def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
             f" FROM {fact_from(fact, tables)}{where}"
             f" GROUP BY GROUPING SETS ((), {sets})"
         )
-    if "source" in breakdowns:
-        branches.append(sources_listing_sql(tables))
+    branches += groups_listing_sql(breakdowns, tables)
     return "\nUNION ALL\n".join(branches)
 
 
@@ -209,6 +241,14 @@ class PeriodMeasures:
 
     total: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # `WORKSPACE_MEASURES`: the same for the total and every group.
+    workspace: dict[str, Any] = field(default_factory=dict)
+
+    def of_total(self) -> dict[str, Any]:
+        return {**self.total, **self.workspace}
+
+    def of_group(self, by: str, name: str) -> dict[str, Any]:
+        return {**self.groups[by][name], **self.workspace}
 
 
 KPI_QUERY_WORK_MEM = "64MB"
@@ -220,11 +260,12 @@ _NO_GROUP = {"source": UNATTRIBUTED, "owner": UNASSIGNED}
 def period_measures_build(
     rows: list[tuple[str | None, str | None, dict[str, Any] | None]],
     breakdowns: tuple[str, ...],
+    workspace: dict[str, Any] | None = None,
 ) -> PeriodMeasures:
     """Assemble one period from rows `(breakdown, group, measures)`: breakdown None is the
     total; measures None lists a group name as it is (every source seen). Measures of the same
     group from several rows are merged; what no row gave takes its value over no row."""
-    result = PeriodMeasures()
+    result = PeriodMeasures(workspace=dict(workspace or {}))
     group_names: dict[str, set[str]] = {by: set() for by in breakdowns}
     parsed: list[tuple[str, str, dict[str, Any]]] = []
     for by, group, measures in rows:
@@ -238,8 +279,8 @@ def period_measures_build(
             parsed.append((by, name, measures))
     for measure in MEASURES:
         result.total.setdefault(measure.name, measure_default(measure))
-    if "source" in breakdowns:
-        group_names["source"].add(UNATTRIBUTED)
+    for by in breakdowns:
+        group_names[by].add(_NO_GROUP[by])
     for by, names in group_names.items():
         # A group with no row in a fact it is broken down by has zero counts and sums there.
         defaults = {
@@ -279,10 +320,12 @@ def kpi_measures_fetch(
         statement_settings(cursor)
         cursor.execute(kpi_measures_sql(breakdowns), kpi_measures_params(period, context))
         rows = cursor.fetchall()
+        workspace = workspace_measures_fetch(cursor)
     return period_measures_build(
         [
-            (by, group, None if fact == "sources" else measures_parse(measures_json))
+            (by, group, None if fact in ("sources", "owners") else measures_parse(measures_json))
             for fact, by, group, measures_json in rows
         ],
         breakdowns,
+        workspace,
     )

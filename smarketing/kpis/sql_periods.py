@@ -60,12 +60,13 @@ from .sql import (
     fact_from,
     fact_tables,
     group_columns,
+    groups_listing_sql,
     measure_default,
     measure_sql,
     measures_parse,
     period_measures_build,
-    sources_listing_sql,
     statement_settings,
+    workspace_measures_fetch,
 )
 
 
@@ -462,13 +463,12 @@ def period_branches(grid: PeriodGrid, breakdowns: tuple[str, ...]) -> list[Branc
             branches.append(_history_branch(grid, fact, at, until, members, keys, tables))
         if fact_period_filter(fact) is None and keys:
             branches.append(_listing_branch(fact, keys, tables))
-    if "source" in breakdowns:
-        tables = fact_tables()
+    for listing in groups_listing_sql(breakdowns, fact_tables()):
         branches.append(
             Branch(
-                "sources",
+                "groups seen",
                 f"SELECT NULL::int, s.breakdown, s.grp, NULL"
-                f" FROM ({sources_listing_sql(tables)}) AS s(tag, breakdown, grp, measures)",
+                f" FROM ({listing}) AS s(tag, breakdown, grp, measures)",
             )
         )
     return branches
@@ -532,9 +532,10 @@ def period_measures_fetch(
                     rows_by_pid[pid].append((by, group, measures_parse(measures_json)))
             if progress is not None:
                 progress(branch.label, time.perf_counter() - started)
+        workspace = workspace_measures_fetch(cursor)
     _accumulate(grid, increments, rows_by_pid)
     return {
-        period: period_measures_build(listed + rows_by_pid[pid], breakdowns)
+        period: period_measures_build(listed + rows_by_pid[pid], breakdowns, workspace)
         for pid, period in enumerate(grid.periods, start=1)
     }
 

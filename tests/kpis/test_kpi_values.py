@@ -312,8 +312,18 @@ def test_spend_traffic_and_cost_kpis(in_alpha):
     assert paid["cost_per_lead"] == 500.08  # 1500.25 / 3 = 500.0833…
     assert paid["end_to_end_rate"] == 0.006667  # 1 / 150
     organic = by_source["organic_search"]
-    assert organic["cost_per_lead"] == 0.0  # no spend in Q1 over one lead
+    # SPEC "No data is not zero": no spend row counts for organic_search in Q1 (its only one is
+    # December's), so spend and every cost per … are null, not 0; likewise sessions.
+    assert organic["spend"] is None
+    assert organic["cost_per_lead"] is None
+    assert organic["cost_per_mql"] is None
+    assert organic["customer_acquisition_cost"] is None
+    assert organic["sessions"] is None
     assert organic["traffic_to_lead_rate"] is None  # no sessions in Q1
+    assert organic["leads"] == 1  # counts stay counts
+    assert by_source["events"]["sessions"] is None and by_source["events"]["spend"] == 300
+    assert by_source["webinar"]["spend"] is None and by_source["webinar"]["sessions"] == 250
+    assert by_source["referral"]["spend"] is None and by_source["referral"]["sessions"] is None
     assert by_source["events"]["cost_per_lead"] is None  # spend without leads
     assert by_source["webinar"]["traffic_to_lead_rate"] == 0.0  # 0 / 250
     assert by_source["referral"]["leads"] == 0
@@ -365,10 +375,57 @@ def test_customers_with_content_rate_compares_dates_in_the_workspace_time_zone(i
     assert report("2025-Q1")["kpis"]["customers_with_content_rate"] == 0.5  # W1, W3 of 4
 
 
+def test_spend_rows_of_zero_give_zero_and_no_spend_row_gives_null(in_alpha):
+    lead("Z1", created_at="2025-01-05", mql_at="2025-01-06", customer_at="2025-02-01",
+         source="email")  # fmt: skip
+    lead("Z2", created_at="2025-01-07", source="events")
+    spend("2025-02", "email", "0")  # a free month is a real 0
+    traffic("2025-03-01", "email", 0)
+    spend("2025-04", "events", "10")  # after Q1: events has no spend row in Q1
+    body = report("2025-Q1", by="source")
+    kpis, email, events = body["kpis"], body["by_source"]["email"], body["by_source"]["events"]
+    assert (kpis["spend"], kpis["cost_per_lead"], kpis["cost_per_mql"]) == (0.0, 0.0, 0.0)
+    assert kpis["customer_acquisition_cost"] == 0.0  # 0 / 1 customer
+    assert kpis["sessions"] == 0 and kpis["traffic_to_lead_rate"] is None  # 2 / 0 sessions
+    assert (email["spend"], email["cost_per_lead"], email["sessions"]) == (0.0, 0.0, 0)
+    assert (events["spend"], events["cost_per_lead"], events["sessions"]) == (None, None, None)
+    assert events["leads"] == 1
+    assert report("2025-Q2")["kpis"]["spend"] == 10.0
+    assert report("2025-Q2")["kpis"]["sessions"] is None
+
+
+def test_customers_with_content_rate_is_null_only_without_any_content_row(in_alpha):
+    lead("C1", created_at="2025-01-05", customer_at="2025-02-01")
+    assert report("2025-Q1")["kpis"]["customers_with_content_rate"] is None  # no content at all
+    content("2025-07-01", "someone")  # one row, outside Q1 and of another lead
+    kpis = report("2025-Q1", by="owner")
+    assert kpis["kpis"]["customers_with_content_rate"] == 0.0  # 0 of 1 customer
+    assert kpis["kpis"]["content_downloads"] == 0
+    assert kpis["by_owner"]["unassigned"]["customers_with_content_rate"] == 0.0
+
+
+def test_by_owner_lists_every_owner_seen_in_leads_deals_or_activities(in_alpha):
+    lead("O1", created_at="2025-01-05", owner="ann")
+    lead("O2", created_at="2025-07-05", owner="lea")  # only a lead, after Q1
+    deal(status="won", amount="10", created_at="2025-08-01", closed_at="2025-08-02",
+         owner="dan")  # fmt: skip
+    activity(type="call", date="2025-09-01", owner="cal")
+    content("2025-01-10", "O1")
+    by_owner = report("2025-Q1", by="owner")["by_owner"]
+    assert set(by_owner) == {"ann", "lea", "dan", "cal", "unassigned"}
+    for block in by_owner.values():
+        assert set(block) == set(KPI_KEYS)
+    assert by_owner["lea"]["leads"] == 0 and by_owner["lea"]["revenue"] == 0.0
+    assert by_owner["cal"]["calls"] == 0 and by_owner["cal"]["spend"] is None
+    assert by_owner["ann"]["leads"] == 1 and by_owner["ann"]["content_downloads"] == 1
+
+
 def test_empty_period_gives_zero_counts_and_null_ratios(in_alpha):
     kpis = report("2025-Q1")["kpis"]
     assert set(kpis) == set(KPI_KEYS)
-    assert kpis["leads"] == 0 and kpis["revenue"] == 0.0 and kpis["spend"] == 0.0
+    assert kpis["leads"] == 0 and kpis["revenue"] == 0.0 and kpis["calls"] == 0
+    # No data is not zero: no spend or traffic row at all.
+    assert kpis["spend"] is None and kpis["sessions"] is None
     ratios = [key for key, value in kpis.items() if value is None]
     assert set(ratios) >= {
         "lead_to_mql_rate",

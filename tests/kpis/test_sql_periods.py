@@ -45,7 +45,7 @@ def test_the_demo_data_gives_the_same_snapshots_as_one_statement_per_period(in_a
     assert periods > 90  # 18 months of weeks, months and quarters
 
 
-def edge_cases():
+def edge_cases(*, with_content: bool = True):
     # Leads at local midnight on period boundaries, one before the range, one whose dates go
     # backwards, one skipping stages, touched exactly at the SLA, converted after the window.
     lead("L1", created_at="2025-02-28T23:00:00Z", mql_at="2025-03-01T05:00:00Z",
@@ -88,9 +88,16 @@ def edge_cases():
     activity(type="call", date="2025-02-28T23:30:00Z", owner="ann", lead_id="L1")
     activity(type="meeting", date="2025-03-03", owner="eve", lead_id="GHOST")
     activity(type="email", date="2025-03-04", owner="bob", lead_id="")
-    content("2025-03-29", "L4")
-    content("2025-04-02", "L1")
-    content("2025-01-01", "NOBODY")
+    if with_content:
+        content("2025-03-29", "L4")
+        content("2025-04-02", "L1")
+        content("2025-01-01", "NOBODY")
+    # Owners seen only outside the refreshed range (listed in every period's by_owner), spend
+    # and traffic only after it (null spend and sessions before).
+    lead("LATE", created_at="2026-02-01", owner="zed", source="late_source")
+    activity(type="call", date="2026-03-01", owner="quinn")
+    spend("2026-01", "late_source", "0")
+    traffic("2026-01-05", "late_source", 3)
 
 
 @pytest.mark.parametrize("time_zone", ["UTC", "Europe/Paris", "America/Santiago"])
@@ -99,6 +106,23 @@ def test_edge_cases_give_the_same_snapshots_in_every_time_zone(in_alpha, time_zo
     edge_cases()
     # Weeks 2025-W01…W20, months January…May, Q1 and Q2 (and December west of UTC).
     assert assert_identical_to_the_reference("2025-01-01", "2025-05-15") >= 27
+
+
+def test_without_content_spend_or_traffic_in_range_both_compilers_say_null(in_alpha):
+    edge_cases(with_content=False)
+    assert assert_identical_to_the_reference("2025-01-01", "2025-05-15") >= 27
+    context = kpi_context_get()
+    periods = services.kpi_snapshot_periods(
+        start=at("2025-02-01"), end=at("2025-02-01"), time_zone=ZoneInfo("UTC"),
+        until=at("2025-02-02"),
+    )  # fmt: skip
+    for period, values in services.kpi_snapshot_values_many(periods=periods, context=context):
+        assert values["kpis"]["customers_with_content_rate"] is None, period.label
+        assert set(values["by_owner"]) >= {"ann", "bob", "cy", "dee", "eve", "zed", "quinn"}
+        assert "unassigned" in values["by_owner"]
+        if period.label == "2025-02":  # no spend row in February; 2025-01-31's traffic only
+            assert values["kpis"]["spend"] is None and values["kpis"]["sessions"] is None
+            assert values["by_source"]["late_source"]["spend"] is None
 
 
 def test_an_empty_workspace_gives_the_same_snapshots(in_alpha):

@@ -26,7 +26,7 @@ def funnel_plan_get(*, revenue: Decimal, period: Period) -> dict[str, Any]:
     first_month = month.shifted(-PLANNER_TRAILING_MONTHS)
     trailing = period_between(first_month.first_day, period.first_day, period.time_zone)
     context = kpi_context_get()
-    values = kpis_compute(kpi_measures_fetch(period=trailing, context=context).total)
+    values = kpis_compute(kpi_measures_fetch(period=trailing, context=context).of_total())
     rates = {key: values[key] for key in ("average_deal_size", *PLANNER_RATE_KEYS)}
     plan = funnel_plan(revenue=revenue, rates=rates, months=period.months)
     return {

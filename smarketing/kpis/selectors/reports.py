@@ -41,11 +41,12 @@ def kpi_report_from_measures(
     """The report of `period` from its measures: rounded KPIs in total and per group."""
     report: dict[str, Any] = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
-        "kpis": kpis_output(kpis_compute(measures.total)),
+        "kpis": kpis_output(kpis_compute(measures.of_total())),
     }
     for by in breakdowns:
         report[f"by_{by}"] = {
-            name: kpis_output(kpis_compute(group)) for name, group in measures.groups[by].items()
+            name: kpis_output(kpis_compute(measures.of_group(by, name)))
+            for name in measures.groups[by]
         }
     return report
 
