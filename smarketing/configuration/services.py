@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +18,10 @@ from .selectors import channel_owner, channel_ownership_overrides, workspace_set
 DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
 SCALAR_FIELDS = {"time_zone", "currency", "alignment_weights", *DEFINITION_FIELDS}
 MAX_ALIGNMENT_WEIGHT = 100
+MAX_SLA_HOURS = 1_000_000  # response_sla_hours holds 8 digits, 2 of them decimals
+MAX_WINDOW_DAYS = 3650
+# On/off settings.
+BOOLEAN_FIELDS: tuple[str, ...] = ()
 
 
 def alignment_weights_problem(weights: Any) -> str | None:
@@ -43,18 +48,102 @@ def _validate(changes: dict[str, Any]) -> None:
     currency = changes.get("currency")
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         errors["currency"] = "a three-letter ISO 4217 code, e.g. EUR"
+    if currency is not None and not currency.isascii():
+        errors["currency"] = "a three-letter ISO 4217 code, e.g. EUR"
     sla = changes.get("response_sla_hours")
     if sla is not None and Decimal(sla) <= 0:
         errors["response_sla_hours"] = "must be more than 0"
+    elif sla is not None and (Decimal(sla) >= MAX_SLA_HOURS or Decimal(sla) != round(sla, 2)):
+        errors["response_sla_hours"] = f"less than {MAX_SLA_HOURS} hours, at most 2 decimals"
     window = changes.get("conversion_window_days", 1)
     if window is not None and int(window) < 1:
         errors["conversion_window_days"] = "at least 1 day, or empty for no window"
+    elif window is not None and int(window) > MAX_WINDOW_DAYS:
+        errors["conversion_window_days"] = f"at most {MAX_WINDOW_DAYS} days"
+    for name in BOOLEAN_FIELDS:
+        if name in changes and not isinstance(changes[name], bool):
+            errors[name] = "on or off"
     if "alignment_weights" in changes:
         problem = alignment_weights_problem(changes["alignment_weights"])
         if problem:
             errors["alignment_weights"] = problem
     if errors:
         raise ValidationError([f"{field}: {message}" for field, message in errors.items()])
+
+
+# What `workspace_settings_text_parse` and `workspace_settings_describe` call each setting (the
+# command line's keys, SPEC section 6); on/off settings are booleans.
+SETTABLE_KEYS = ("time_zone", "currency", "response_sla_hours", "conversion_window_days",
+                 "alignment_weights")  # fmt: skip
+ON_OFF = {"on": True, "off": False}
+
+
+def _text_value(key: str, text: str) -> Any:
+    """One setting from its text (the command line's KEY=VALUE); ValueError when it does not
+    parse. Range and meaning are checked by `workspace_settings_update`, as for the API."""
+    if key == "response_sla_hours":
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValueError("a number of hours, e.g. 24 or 4.5") from None
+        if not value.is_finite():
+            raise ValueError("a number of hours, e.g. 24 or 4.5")
+        return value
+    if key == "conversion_window_days":
+        if text.strip().lower() in ("", "none", "off"):
+            return None
+        if not text.strip().isdigit():
+            raise ValueError("a whole number of days, or none for no window")
+        return int(text)
+    if key == "alignment_weights":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError('a JSON object, e.g. {"sla_compliance": 30, …}') from None
+    if key in BOOLEAN_FIELDS:
+        if text.strip().lower() not in ON_OFF:
+            raise ValueError("on or off")
+        return ON_OFF[text.strip().lower()]
+    return text.strip()
+
+
+def workspace_settings_text_parse(assignments: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` texts as the changes `workspace_settings_update` takes; every problem is
+    reported at once (ValidationError), an unknown key or a value that does not parse."""
+    changes: dict[str, Any] = {}
+    problems = []
+    for assignment in assignments:
+        key, sign, text = assignment.partition("=")
+        key = key.strip()
+        if not sign:
+            problems.append(f"{assignment!r}: write KEY=VALUE")
+        elif key not in SETTABLE_KEYS:
+            problems.append(f"{key}: unknown setting (settable: {', '.join(SETTABLE_KEYS)})")
+        else:
+            try:
+                changes[key] = _text_value(key, text)
+            except ValueError as error:
+                problems.append(f"{key}: {error}")
+    if problems:
+        raise ValidationError(problems)
+    return changes
+
+
+def workspace_settings_describe(row: WorkspaceSettings) -> dict[str, Any]:
+    """Every setting as JSON values (on/off settings as "on"/"off"), with the channel owners."""
+    sla = row.response_sla_hours
+    described: dict[str, Any] = {
+        "time_zone": row.time_zone,
+        "currency": row.currency,
+        "response_sla_hours": int(sla) if sla == int(sla) else float(sla),
+        "conversion_window_days": row.conversion_window_days,
+    }
+    for name in BOOLEAN_FIELDS:
+        described[name] = "on" if getattr(row, name) else "off"
+    described["alignment_weights"] = row.alignment_weights
+    described["definitions_version"] = row.definitions_version
+    described["channel_ownership"] = channel_ownership_overrides()
+    return described
 
 
 @transaction.atomic

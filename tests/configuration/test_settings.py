@@ -84,3 +84,63 @@ def test_settings_page_saves_the_form(alpha, alice_client):
     with schema_context(alpha.schema_name):
         row = WorkspaceSettings.objects.get()
         assert (row.conversion_window_days, row.definitions_version) == (30, 1)
+
+
+def _settings_command(*arguments: str) -> dict:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("workspace_settings", "alpha", *arguments, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_workspace_settings_command_prints_and_sets_settings(
+    alpha, django_capture_on_commit_callbacks
+):
+    body = _settings_command()
+    assert body["time_zone"] == "UTC" and body["currency"] == "USD"
+    assert body["response_sla_hours"] == 24 and body["conversion_window_days"] is None
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        body = _settings_command(
+            "--set", "time_zone=Europe/Madrid", "--set", "currency=eur",
+            "--set", "response_sla_hours=4.5", "--set", "conversion_window_days=90",
+        )  # fmt: skip
+    assert (body["time_zone"], body["currency"]) == ("Europe/Madrid", "EUR")
+    assert (body["response_sla_hours"], body["conversion_window_days"]) == (4.5, 90)
+    # KPI inputs changed: the snapshot refresh is queued as the settings API does.
+    assert len(callbacks) == 1
+    with schema_context(alpha.schema_name):
+        assert KpiSnapshotJob.objects.count() == 1
+        row = WorkspaceSettings.objects.get()
+        assert (row.time_zone, str(row.response_sla_hours)) == ("Europe/Madrid", "4.50")
+    body = _settings_command("--set", "conversion_window_days=none")
+    assert body["conversion_window_days"] is None
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("colour=blue", "colour: unknown setting"),
+        ("time_zone=Mars/Olympus", "time_zone"),
+        ("currency=EURO", "currency"),
+        ("response_sla_hours=soon", "response_sla_hours"),
+        ("response_sla_hours=0", "response_sla_hours: must be more than 0"),
+        ("response_sla_hours=1e12", "response_sla_hours"),
+        ("conversion_window_days=-3", "conversion_window_days"),
+        ("conversion_window_days=0", "conversion_window_days"),
+        ("alignment_weights={}", "alignment_weights"),
+        ("time_zone", "KEY=VALUE"),
+    ],
+)
+def test_workspace_settings_command_refuses_and_changes_nothing(alpha, assignment, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nothing changed") as raised:
+        # A valid change beside the bad one is not applied either.
+        _settings_command("--set", "currency=GBP", "--set", assignment)
+    assert message in str(raised.value)
+    with schema_context(alpha.schema_name):
+        assert not WorkspaceSettings.objects.exclude(currency="USD").exists()
