@@ -7,12 +7,14 @@ Each answer is produced by the output serializer that documents it (surveys.seri
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.models import Team
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 from smarketing.accounts.views import site_url
+from smarketing.core.api import PatchInputSerializer, StrictInputSerializer
 
 from . import selectors, services
 from .models import Recurrence, Survey, SurveyKind
@@ -33,6 +35,8 @@ from .services.authoring import MAX_REMINDER_DAY
 from .services.schedules import MAX_WAVE_DAYS
 
 MAX_ID = 2**31 - 1
+BANK_KEYS = [(item["key"], item["text"]) for item in QUESTION_BANK]
+MAX_STATEMENT_CHARS = 500
 RESULT_TEAMS = [*selectors.TEAMS, selectors.NO_TEAM]
 
 
@@ -47,6 +51,21 @@ def _summary(survey: Survey) -> dict:
     return SurveySummarySerializer(selectors.survey_summary(survey)).data
 
 
+# Text is stored in PostgreSQL, which holds no NUL character: the schema says so (a pattern),
+# so a generated "valid" text is one the API accepts.
+TEXT = r"^[^\x00]*$"
+TEXT_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def _text_field(**options) -> serializers.RegexField:
+    return serializers.RegexField(TEXT, **options)
+
+
+def _title_field(**options) -> serializers.RegexField:
+    """A title: up to 200 characters, not only spaces."""
+    return serializers.RegexField(TEXT_NOT_BLANK, max_length=200, **options)
+
+
 def _threshold_field(**options) -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=MIN_ANONYMITY_THRESHOLD, max_value=MAX_ANONYMITY_THRESHOLD, **options
@@ -59,16 +78,6 @@ def _reminder_days_field(**options) -> serializers.ListField:
         max_length=20,
         **options,
     )
-
-
-class _StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know (a typo must not be silently ignored)."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(f"Unknown fields: {', '.join(unknown)}.")
-        return attrs
 
 
 class QuestionBankApi(APIView):
@@ -90,13 +99,20 @@ class SurveyListApi(APIView):
 
 class SurveyCreateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
+    parser_classes = [JSONParser]
 
-    class SurveyCreateInputSerializer(_StrictSerializer):
+    class SurveyCreateInputSerializer(StrictInputSerializer):
         kind = serializers.ChoiceField(choices=SurveyKind.choices)
-        title = serializers.CharField(max_length=200)
-        question = serializers.CharField(required=False, default="", allow_blank=True)
-        bank_statements = serializers.ListField(child=serializers.CharField(), default=list)
-        custom_statements = serializers.ListField(child=serializers.CharField(), default=list)
+        title = _title_field()
+        question = _text_field(required=False, default="", allow_blank=True, max_length=1000)
+        bank_statements = serializers.ListField(
+            child=serializers.ChoiceField(choices=BANK_KEYS),
+            default=list,
+            max_length=len(BANK_KEYS),
+        )
+        custom_statements = serializers.ListField(
+            child=_text_field(max_length=MAX_STATEMENT_CHARS), default=list, max_length=50
+        )
         invite_teams = serializers.ListField(
             child=serializers.ChoiceField(choices=Team.choices), default=list
         )
@@ -167,25 +183,18 @@ class SurveyDetailApi(APIView):
 
 class SurveyUpdateApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
+    parser_classes = [JSONParser]
 
-    class SurveyUpdateInputSerializer(_StrictSerializer):
-        title = serializers.CharField(required=False, max_length=200)
+    class SurveyUpdateInputSerializer(PatchInputSerializer):
+        title = _title_field(required=False)
         anonymity_threshold = _threshold_field(required=False)
         reminder_days = _reminder_days_field(required=False)
         closes_at = serializers.DateTimeField(required=False)
         public_link_enabled = serializers.BooleanField(required=False)
 
-        def validate(self, attrs):
-            attrs = super().validate(attrs)
-            if not attrs:
-                raise serializers.ValidationError(
-                    f"Nothing to change: send one of {', '.join(self.fields)}."
-                )
-            return attrs
-
     @extend_schema(
         request=SurveyUpdateInputSerializer,
-        responses={200: SurveySummarySerializer, **errors(400, 403, 404)},
+        responses={200: SurveySummarySerializer, **errors(400, 403, 404, 409)},
     )
     def patch(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
@@ -200,7 +209,7 @@ class SurveyUpdateApi(APIView):
 class SurveyOpenApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
-    @extend_schema(request=None, responses={200: SurveySummarySerializer, **errors(400, 403, 404)})
+    @extend_schema(request=None, responses={200: SurveySummarySerializer, **errors(403, 404, 409)})
     def post(self, request, survey_id: int):
         survey = services.survey_open(survey=_survey_or_404(survey_id), opened_by=request.user)
         return Response(_summary(survey))
@@ -233,11 +242,12 @@ class InvitationListApi(APIView):
 
 class CustomerAddApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
+    parser_classes = [JSONParser]
 
-    class SurveyCustomersInputSerializer(_StrictSerializer):
-        class SurveyCustomerInputSerializer(serializers.Serializer):
-            email = serializers.CharField(max_length=254)
-            lead_id = serializers.CharField(required=False, allow_blank=True, default="")
+    class SurveyCustomersInputSerializer(StrictInputSerializer):
+        class SurveyCustomerInputSerializer(StrictInputSerializer):
+            email = serializers.EmailField(max_length=254)
+            lead_id = _text_field(required=False, allow_blank=True, default="", max_length=200)
 
         customers: serializers.ListSerializer = serializers.ListSerializer(
             child=SurveyCustomerInputSerializer(), max_length=services.MAX_CUSTOMERS_PER_UPLOAD
@@ -245,7 +255,7 @@ class CustomerAddApi(APIView):
 
     @extend_schema(
         request=SurveyCustomersInputSerializer,
-        responses={201: SurveyAddedSerializer, **errors(400, 403, 404)},
+        responses={201: SurveyAddedSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
@@ -261,8 +271,9 @@ class InviteeAddApi(APIView):
     """Invite people to an open pulse, e.g. members who joined after it opened."""
 
     permission_classes = [IsWorkspaceAdmin]
+    parser_classes = [JSONParser]
 
-    class SurveyInviteesInputSerializer(_StrictSerializer):
+    class SurveyInviteesInputSerializer(StrictInputSerializer):
         user_ids = serializers.ListField(
             child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
             min_length=1,
@@ -271,7 +282,7 @@ class InviteeAddApi(APIView):
 
     @extend_schema(
         request=SurveyInviteesInputSerializer,
-        responses={201: SurveyAddedSerializer, **errors(400, 403, 404)},
+        responses={201: SurveyAddedSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request, survey_id: int):
         survey = _survey_or_404(survey_id)
@@ -290,7 +301,16 @@ class SurveyResultsApi(APIView):
         team = serializers.ChoiceField(choices=RESULT_TEAMS, required=False)
 
     @extend_schema(
-        parameters=[OpenApiParameter("team", str, enum=RESULT_TEAMS, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "team",
+                str,
+                enum=["", *RESULT_TEAMS],
+                required=False,
+                description="Only this team's figures (suppression is decided on every team "
+                "first); empty or absent: every team.",
+            )
+        ],
         responses={
             200: PolymorphicProxySerializer(
                 component_name="SurveyResults",

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from smarketing.accounts.models import Team
+from smarketing.core.openapi import VALIDATION_ERROR
 
 from .models import Recurrence, SurveyKind, SurveyStatus
 
@@ -217,22 +218,25 @@ class SurveyErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class SurveyInvalidSerializer(serializers.Serializer):
-    """A refused body or query: the messages, by field ("detail" for the whole request)."""
-
-    detail = serializers.ListField(child=serializers.CharField(), required=False)
+class SurveyConflictSerializer(serializers.Serializer):
+    detail = serializers.ListField(child=serializers.CharField())
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """The error responses of a survey endpoint, for `extend_schema(responses=…)`."""
     described = {
         400: OpenApiResponse(
-            SurveyInvalidSerializer,
+            VALIDATION_ERROR,
             description="Refused input: each field's messages, or `detail` for the request.",
         ),
         403: OpenApiResponse(
             SurveyErrorSerializer, description="Not signed in, or not allowed (admins only)."
         ),
         404: OpenApiResponse(SurveyErrorSerializer, description="No such survey here."),
+        409: OpenApiResponse(
+            SurveyConflictSerializer,
+            description="Valid input the survey's kind or state refuses (e.g. opening an open "
+            "survey, inviting people to a closed pulse).",
+        ),
     }
     return {code: described[code] for code in codes}

@@ -7,10 +7,21 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import StateConflict
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "Not possible in the current state."
+    default_code = "conflict"
+
 
 def exception_handler(exc, context):
-    """Domain services raise Django's ValidationError; the API answers 400 with its messages."""
-    if isinstance(exc, DjangoValidationError):
+    """Domain services raise Django's ValidationError; the API answers 400 with its messages,
+    or 409 for a StateConflict (valid input the object's current state refuses)."""
+    if isinstance(exc, StateConflict):
+        exc = Conflict(detail={"detail": exc.messages})
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail={"detail": exc.messages})
     return drf_exception_handler(exc, context)
 

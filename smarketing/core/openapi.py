@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import build_basic_type, build_object_type
+from drf_spectacular.plumbing import build_basic_type, build_object_type, force_instance
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions, serializers
 
@@ -51,9 +51,14 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_request_body(self, direction="request"):
         body = super()._get_request_body(direction)
-        # A hand-written request schema (a dict) with required fields needs a body at all.
-        if body and any(
-            media.get("schema", {}).get("required") for media in body.get("content", {}).values()
+        # A hand-written request schema (a dict) with required fields needs a body at all, and
+        # so does a PATCH (at least one field).
+        if body and (
+            isinstance(force_instance(self.get_request_serializer()), PatchInputSerializer)
+            or any(
+                media.get("schema", {}).get("required")
+                for media in body.get("content", {}).values()
+            )
         ):
             body["required"] = True
         return body

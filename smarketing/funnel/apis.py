@@ -16,7 +16,7 @@ from .importers.mapping_files import MappingFile
 from .importers.mappings import FORMATS
 from .importers.pipeline import column_mapping_document, import_max_bytes
 from .importers.reading import megabytes
-from .models import ColumnMapping, ImportJob
+from .models import ColumnMapping, ImportFormat, ImportJob, ImportKind
 
 
 def upload_too_large(request) -> bool:
@@ -110,8 +110,10 @@ class ImportJobListApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         file = UploadField(allow_empty_file=True)
-        kind = serializers.ChoiceField(choices=list(KINDS), required=False, allow_blank=True)
-        format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
+        kind = serializers.ChoiceField(choices=ImportKind.choices, required=False, allow_blank=True)
+        format = serializers.ChoiceField(
+            choices=ImportFormat.choices, required=False, allow_blank=True
+        )
         skip_invalid = serializers.BooleanField(required=False, default=False)
         mapping = serializers.CharField(required=False, allow_blank=True, max_length=1024 * 1024)
         save_mapping = serializers.BooleanField(required=False, default=False)
@@ -178,8 +180,8 @@ class ImportJobDetailApi(APIView):
 class ImportChoicesSerializer(serializers.Serializer):
     """How to read a stored file: kind, format, mapping (SPEC 3.1)."""
 
-    kind = serializers.ChoiceField(choices=list(KINDS))
-    format = serializers.ChoiceField(choices=FORMATS, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=ImportKind.choices)
+    format = serializers.ChoiceField(choices=ImportFormat.choices, required=False, allow_blank=True)
     mapping = MappingDocumentField(required=False, allow_null=True)
 
 
@@ -317,7 +319,7 @@ class ColumnMappingListApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        format = serializers.ChoiceField(choices=FORMATS)
+        format = serializers.ChoiceField(choices=ImportFormat.choices)
         header = serializers.ListField(child=serializers.CharField(allow_blank=True))
         mapping = MappingDocumentField()
 

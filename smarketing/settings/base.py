@@ -328,6 +328,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "smarketing.funnel.models.ImportKind",
         "ImportFormatEnum": "smarketing.funnel.models.ImportFormat",
+        "TeamEnum": "smarketing.accounts.models.Team",
+        "SurveyKindEnum": "surveys.models.SurveyKind",
+        "SurveyStatusEnum": "surveys.models.SurveyStatus",
     },
     # Swagger UI from the static files (drf-spectacular-sidecar), no CDN: works offline and
     # under the Content-Security-Policy (its start script is a file too: the split view).

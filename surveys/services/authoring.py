@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smarketing.accounts.models import Team, User
+from smarketing.core.errors import StateConflict
 
 from .. import scoring
 from ..models import (
@@ -191,9 +192,7 @@ def survey_update(
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if anonymity_threshold is not None and anonymity_threshold != survey.anonymity_threshold:
             if survey.status in (SurveyStatus.OPEN, SurveyStatus.CLOSED):
-                raise ValidationError(
-                    "The anonymity threshold is locked once the survey has opened."
-                )
+                raise StateConflict("The anonymity threshold is locked once the survey has opened.")
             survey.anonymity_threshold = threshold_clean(anonymity_threshold)
         if title is not None:
             if not title.strip():
@@ -205,7 +204,7 @@ def survey_update(
             survey.closes_at = closes_at
         if public_link_enabled is not None:
             if public_link_enabled and not survey.is_customer_survey:
-                raise ValidationError("Alignment surveys are answered through personal links only.")
+                raise StateConflict("Alignment surveys are answered through personal links only.")
             survey.public_link_enabled = public_link_enabled
         survey.save()
     return survey
@@ -217,7 +216,7 @@ def survey_open(*, survey: Survey, opened_by: User | None = None) -> Survey:
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.status not in (SurveyStatus.DRAFT, SurveyStatus.SCHEDULED):
-            raise ValidationError("Only a draft or scheduled survey can be opened.")
+            raise StateConflict("Only a draft or scheduled survey can be opened.")
         survey.status = SurveyStatus.OPEN
         survey.opened_at = timezone.now()
         survey.save(update_fields=["status", "opened_at"])

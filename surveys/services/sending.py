@@ -14,6 +14,7 @@ from django.utils import timezone
 from smarketing.accounts.links import workspace_base_url
 from smarketing.accounts.models import User
 from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.core.errors import StateConflict
 
 from .. import tokens
 from ..models import Invitee, Survey, SurveyKind, SurveyStatus
@@ -63,9 +64,9 @@ def survey_customers_add(
     """
     require_admin(added_by)
     if not survey.is_customer_survey:
-        raise ValidationError("Customer lists are for NPS and CSAT surveys.")
+        raise StateConflict("Customer lists are for NPS and CSAT surveys.")
     if survey.status == SurveyStatus.CLOSED:
-        raise ValidationError("This survey is closed.")
+        raise StateConflict("This survey is closed.")
     if len(customers) > MAX_CUSTOMERS_PER_UPLOAD:
         raise ValidationError(f"At most {MAX_CUSTOMERS_PER_UPLOAD} customers per upload.")
     rows: dict[str, str] = {}
@@ -202,9 +203,9 @@ def survey_invitees_add(*, survey: Survey, added_by: User | None, user_ids: Sequ
     how many are new. Their links go out after commit, and they are reminded like the others."""
     require_admin(added_by)
     if survey.kind != SurveyKind.ALIGNMENT:
-        raise ValidationError("Customers are added to NPS and CSAT surveys with a customer list.")
+        raise StateConflict("Customers are added to NPS and CSAT surveys with a customer list.")
     if survey.status != SurveyStatus.OPEN:
-        raise ValidationError("People can be added to an open pulse only.")
+        raise StateConflict("People can be added to an open pulse only.")
     wanted = sorted(set(user_ids))
     if not wanted:
         raise ValidationError("Choose the people to invite.")

@@ -29,7 +29,8 @@ def test_threshold_cannot_be_lowered_after_opening(alpha):
         {"anonymity_threshold": 3},
         content_type="application/json",
     )
-    assert api.status_code == 400
+    assert api.status_code == 409  # valid input the open survey refuses
+    assert "locked" in api.json()["detail"][0]
     client.post(f"/surveys/{survey.pk}/threshold/", {"anonymity_threshold": 3})
     with schema_context(alpha.schema_name):
         assert Survey.objects.get(pk=survey.pk).anonymity_threshold == 5
