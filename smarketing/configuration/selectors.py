@@ -1,13 +1,59 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
+
+from smarketing.core.db import tenant_connection
 
 from .models import DEFAULT_SALES_CHANNELS, ChannelOwnership, OwningTeam, WorkspaceSettings
 
+# Schema name -> settings row, while a web request is being answered (None outside one).
+_request_rows: ContextVar[dict[str, WorkspaceSettings] | None] = ContextVar(
+    "workspace_settings_rows", default=None
+)
 
-def workspace_settings_get() -> WorkspaceSettings:
-    """The current workspace's settings row, created with defaults on first use."""
+
+@contextmanager
+def workspace_settings_request_scope() -> Iterator[None]:
+    """Within this block (one web request), the settings row is read once per schema.
+
+    A page asked for it two dozen times (time zone, currency, KPI context, each panel). Outside
+    a request (workers, commands) every call reads the row, so a long-lived process never keeps
+    an old one; within one, a save or delete of the row forgets it (`workspace_settings_forget`).
+    """
+    token = _request_rows.set({})
+    try:
+        yield
+    finally:
+        _request_rows.reset(token)
+
+
+def workspace_settings_forget() -> None:
+    """Forget the rows read during the current request (the settings were written)."""
+    rows = _request_rows.get()
+    if rows is not None:
+        rows.clear()
+
+
+def workspace_settings_read() -> WorkspaceSettings:
+    """The current workspace's settings row read now, created with defaults on first use; for
+    writers, which must not change the request's shared copy before they save."""
     settings_row = WorkspaceSettings.objects.order_by("pk").first()
     if settings_row is None:
         settings_row = WorkspaceSettings.objects.create()
+    return settings_row
+
+
+def workspace_settings_get() -> WorkspaceSettings:
+    """The current workspace's settings row, created with defaults on first use (read once per
+    request inside `workspace_settings_request_scope`; treat it as read-only)."""
+    rows = _request_rows.get()
+    if rows is None:
+        return workspace_settings_read()
+    schema_name = tenant_connection().schema_name
+    settings_row = rows.get(schema_name)
+    if settings_row is None:
+        settings_row = rows[schema_name] = workspace_settings_read()
     return settings_row
 
 

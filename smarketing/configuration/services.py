@@ -12,7 +12,12 @@ from django.db import transaction
 
 from . import signals
 from .models import DEFAULT_ALIGNMENT_WEIGHTS, ChannelOwnership, OwningTeam, WorkspaceSettings
-from .selectors import channel_owner, channel_ownership_overrides, workspace_settings_get
+from .selectors import (
+    channel_owner,
+    channel_ownership_overrides,
+    workspace_settings_get,
+    workspace_settings_read,
+)
 
 # Fields whose change alters KPI values (the response time, the cohort window; ownership too).
 DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
@@ -159,7 +164,7 @@ def workspace_settings_update(
     if unknown:
         raise ValidationError(f"unknown settings: {', '.join(sorted(unknown))}")
     _validate(changes)
-    row = workspace_settings_get()
+    row = workspace_settings_read()
     changed = {name for name, value in changes.items() if getattr(row, name) != value}
     if "currency" in changes:
         changes["currency"] = changes["currency"].upper()

@@ -55,7 +55,9 @@ def kpi_report_read(*, period: Period, by: str | None = None) -> dict[str, Any]:
     """A report for the API and pages: the snapshot when one exists for exactly this week, month
     or quarter; otherwise (a year, an explicit range, a period not computed yet) computed live,
     one SQL statement, and marked so."""
-    snapshot = kpi_snapshot_for_period(period)
+    # Only the columns the answer shows: the breakdown asked for, never the details.
+    fields = ("kpis", "computed_at", "import_ids", "definitions_version")
+    snapshot = kpi_snapshot_for_period(period, fields=fields + ((f"by_{by}",) if by else ()))
     if snapshot is None:
         return {**kpi_report(period=period, by=by), "computed": "live", "snapshot": None}
     report: dict[str, Any] = {

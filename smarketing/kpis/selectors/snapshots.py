@@ -26,17 +26,22 @@ from ..models import KpiSnapshot, KpiSnapshotJob
 from ..sql_periods import data_start_sql
 
 
-def kpi_snapshot_for_period(period: Period, *, stale_ok: bool = False) -> KpiSnapshot | None:
+def kpi_snapshot_for_period(
+    period: Period, *, stale_ok: bool = False, fields: tuple[str, ...] = ()
+) -> KpiSnapshot | None:
     """The stored snapshot of exactly this standard period, if any.
 
     With `stale_ok`, pages also get the snapshot of the same label computed in the workspace's
     previous time zone while the refresh after a zone change runs (`kpi_snapshot_is_stale`).
+    With `fields`, only those columns are read (the breakdowns and details are most of a
+    snapshot's JSON; reading another field later costs a query).
     """
     if period.grain not in STORED_GRAINS:
         return None
-    found = KpiSnapshot.objects.filter(grain=period.grain, period_start=period.start).first()
+    snapshots = KpiSnapshot.objects.only(*fields) if fields else KpiSnapshot.objects.all()
+    found = snapshots.filter(grain=period.grain, period_start=period.start).first()
     if found is None and stale_ok:
-        found = KpiSnapshot.objects.filter(grain=period.grain, label=period.label).first()
+        found = snapshots.filter(grain=period.grain, label=period.label).first()
     return found
 
 
