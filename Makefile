@@ -55,8 +55,9 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every workload (or BENCH="kpis import"), its table also in bench/results/latest.json.
 bench: setup
-	$(WITH_SERVICES) $(BIN)/python -m benchmarks
+	$(WITH_SERVICES) $(BIN)/python -m benchmarks $(BENCH)
 
 services-stop:
 	$(BIN)/python -m smarketing.devservices stop
