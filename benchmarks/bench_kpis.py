@@ -188,7 +188,7 @@ deals AS (
     sum(d.amount) FILTER (WHERE d.created_at >= p.s AND d.created_at < p.e) AS pipeline,
     sum(d.amount) FILTER (WHERE d.status = 'won' AND d.closed_at < p.e AND l.lead_id IS NOT NULL)
       AS ltv_revenue,
-    count(DISTINCT l.id) FILTER (WHERE d.status = 'won' AND d.closed_at < p.e) AS ltv_leads,
+    count(DISTINCT l.lead_id) FILTER (WHERE d.status = 'won' AND d.closed_at < p.e) AS ltv_leads,
     count(*) FILTER (WHERE d.created_at < p.e AND (d.status = 'open' OR d.closed_at >= p.e))
       AS open_at_end
   FROM funnel_deal d CROSS JOIN p LEFT JOIN funnel_lead l ON l.lead_id = d.lead_id

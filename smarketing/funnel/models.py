@@ -1,6 +1,9 @@
 """The funnel data of SPEC section 3, one table per import kind.
 
-Natural keys are unique, so re-imports upsert by them. Lead references from deals, activities and
+Natural keys are unique, so re-imports upsert by them. Leads, deals and activities have their
+natural key as primary key (one index serves the upsert, lookups and joins); every other index is
+paid for by a query that uses it (docs/benchmarks.md, "Indexes"): an index costs every import
+that writes the table. Lead references from deals, activities and
 content are plain text, not foreign keys: a row may name a lead that was never imported (it is
 then `unattributed`), and files of different kinds arrive in any order.
 """
@@ -27,7 +30,7 @@ STAGE_DATE_FIELDS = {
 
 
 class Lead(models.Model):
-    lead_id = models.TextField(unique=True)
+    lead_id = models.TextField(primary_key=True)
     created_at = models.DateTimeField()
     source = models.TextField()
     campaign = models.TextField(blank=True, default="")
@@ -45,13 +48,9 @@ class Lead(models.Model):
     converted_deal_id = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
-        indexes = [
-            models.Index(fields=["created_at"]),
-            models.Index(fields=["mql_at"]),
-            models.Index(fields=["sql_at"]),
-            models.Index(fields=["opportunity_at"]),
-            models.Index(fields=["customer_at"]),
-        ]
+        # The SLA breach lists and inbox select MQLs by date (slas.breaches). KPI statements
+        # read leads whole or over a period of most rows: a scan.
+        indexes = [models.Index(fields=["mql_at"], name="funnel_lead_mql_at_71f04e_idx")]
 
     def __str__(self) -> str:
         return self.lead_id
@@ -64,20 +63,17 @@ class DealStatus(models.TextChoices):
 
 
 class Deal(models.Model):
-    deal_id = models.TextField(unique=True)
+    deal_id = models.TextField(primary_key=True)
     created_at = models.DateTimeField()
     status = models.CharField(max_length=4, choices=DealStatus.choices)
     amount = models.DecimalField(max_digits=20, decimal_places=4)
-    lead_id = models.TextField(blank=True, default="", db_index=True)
+    lead_id = models.TextField(blank=True, default="")
     # For an open deal this is the expected close date and no KPI uses it.
     closed_at = models.DateTimeField(null=True, blank=True)
     lost_reason = models.TextField(blank=True, default="")
     owner = models.TextField(blank=True, default="")
     # ISO 4217; empty means the workspace's currency (SPEC 3.1). KPIs convert the others.
     currency = models.CharField(max_length=3, blank=True, default="", db_default="")
-
-    class Meta:
-        indexes = [models.Index(fields=["closed_at"]), models.Index(fields=["created_at"])]
 
     def __str__(self) -> str:
         return self.deal_id
@@ -119,15 +115,14 @@ class ActivityType(models.TextChoices):
 
 
 class Activity(models.Model):
-    activity_id = models.TextField(unique=True)
+    activity_id = models.TextField(primary_key=True)
     date = models.DateTimeField()
     owner = models.TextField()
     type = models.CharField(max_length=7, choices=ActivityType.choices)
-    lead_id = models.TextField(blank=True, default="", db_index=True)
+    lead_id = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name_plural = "activities"
-        indexes = [models.Index(fields=["date"])]
 
     def __str__(self) -> str:
         return self.activity_id
@@ -139,12 +134,13 @@ class ContentDownload(models.Model):
     asset = models.TextField()
 
     class Meta:
+        # Lead first: the key also serves `customers_with_content`'s probe (a lead's rows up
+        # to a date).
         constraints = [
             models.UniqueConstraint(
-                fields=["date", "lead_id", "asset"], name="content_date_lead_asset_key"
+                fields=["lead_id", "date", "asset"], name="content_lead_date_asset_key"
             )
         ]
-        indexes = [models.Index(fields=["lead_id", "date"])]
 
     def __str__(self) -> str:
         return f"{self.date} {self.lead_id} {self.asset}"

@@ -358,10 +358,10 @@ def import_stored_announce(*, job: ImportJob) -> None:
     timestamps it wrote or overwrote (the KPI app recomputes the periods it touched)."""
     if job.affected_start is None or job.affected_end is None:
         return
-    import_id, start, end = job.pk, job.affected_start, job.affected_end
+    import_id, kind, start, end = job.pk, job.kind, job.affected_start, job.affected_end
     transaction.on_commit(
         lambda: signals.import_stored.send(
-            sender=ImportJob, import_id=import_id, start=start, end=end
+            sender=ImportJob, import_id=import_id, kind=kind, start=start, end=end
         )
     )
 

@@ -6,8 +6,9 @@ way), so it announces events instead of calling them.
 
 from django.dispatch import Signal
 
-# An import stored rows, and its transaction committed. Keyword arguments: `import_id`, and
-# `start` / `end`, the earliest and latest timestamps the import wrote *or overwrote*
-# (timezone-aware, both inclusive; dates and months as midnight in the workspace time zone).
+# An import stored rows, and its transaction committed. Keyword arguments: `import_id`, `kind`
+# (leads, deals, spend, traffic, activities or content), and `start` / `end`, the earliest and
+# latest timestamps the import wrote *or overwrote* (timezone-aware, both inclusive; dates and
+# months as midnight in the workspace time zone).
 # Sent with `send`, not `send_robust`: a failing subscriber is an error, never skipped quietly.
 import_stored = Signal()

@@ -304,8 +304,7 @@ MEASURES: tuple[Measure, ...] = (
         MeasureKind.COUNT,
         at="d.closed_at",
         where=f"{_WON} AND l.lead_id IS NOT NULL",
-        # Distinct on the integer key: cheaper to sort than the text lead_id.
-        distinct="l.id",
+        distinct="l.lead_id",
         scope=Scope.BEFORE_END,
     ),
     Measure(

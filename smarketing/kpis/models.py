@@ -54,6 +54,8 @@ class KpiSnapshotJob(models.Model):
     import_ids = models.JSONField(default=list)
     range_start = models.DateTimeField()
     range_end = models.DateTimeField()
+    # False: only the periods overlapping the range (the import's rows count nowhere else).
+    through_today = models.BooleanField(default=True)
     status = models.CharField(max_length=9, choices=JobStatus.choices, default=JobStatus.QUEUED)
     periods_total = models.PositiveIntegerField(default=0)
     periods_done = models.PositiveIntegerField(default=0)

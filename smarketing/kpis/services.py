@@ -26,12 +26,13 @@ from smarketing.core.periods import (
 from smarketing.core.tasks import task_send_now
 
 from . import signals
+from .definitions import MEASURES, Fact, Scope
 from .models import JobStatus, KpiSnapshot, KpiSnapshotJob
 from .selectors.context import kpi_context_get
 from .selectors.details import kpi_details_many
 from .selectors.reports import kpi_report_breakdowns, kpi_report_from_measures
 from .selectors.snapshots import kpi_history_start
-from .sql import KpiContext
+from .sql import FACTS_WITH_THEIR_LEAD, KpiContext
 from .sql_periods import period_measures_fetch
 
 logger = logging.getLogger(__name__)
@@ -45,15 +46,32 @@ NIGHTLY_MONTHS = 18
 COALESCE_WITHIN = timedelta(minutes=10)
 
 
+def facts_read_after_their_dates() -> frozenset[Fact]:
+    """The facts whose rows also count in periods after their own dates: those of measures over
+    all history (lifetime value, open deals) and the leads those join; content, which
+    `customers_with_content` reads up to each customer's date. A change to any other fact
+    (spend, traffic, activities) changes only the periods holding its rows' dates."""
+    facts: set[Fact] = set()
+    for measure in MEASURES:
+        if measure.scope is Scope.BEFORE_END:
+            facts.add(measure.fact)
+            if measure.fact in FACTS_WITH_THEIR_LEAD:
+                facts.add(Fact.LEAD)
+        if "{content_table}" in measure.value + measure.where:
+            facts.add(Fact.CONTENT)
+    return frozenset(facts)
+
+
 def kpi_snapshot_refresh_enqueue(
-    *, import_id: int | None, start: datetime, end: datetime
+    *, import_id: int | None, start: datetime, end: datetime, through_today: bool = True
 ) -> KpiSnapshotJob:
     """Queue a refresh of every snapshot that data dated in `[start, end)` can change.
 
     Called by the importer after a successful import: the task is sent only once the enqueuing
     transaction commits. `start`/`end` must cover every date (old and new) of the rows the
     import changed. Besides the periods overlapping that range, every later period up to today
-    is refreshed, because lifetime value and open deals look back over all history.
+    is refreshed (`through_today`), because lifetime value and open deals look back over all
+    history; an import of spend, traffic or activities refreshes only the periods it touched.
 
     Coalescing: when a job of this workspace is still queued (not started), it is widened to
     cover this range too and returned, and no second task is sent; importing six files in a row
@@ -80,15 +98,17 @@ def kpi_snapshot_refresh_enqueue(
         if pending is not None:
             pending.range_start = min(pending.range_start, start)
             pending.range_end = max(pending.range_end, end)
+            pending.through_today = pending.through_today or through_today
             if import_id is not None and import_id not in pending.import_ids:
                 pending.import_ids = [*pending.import_ids, import_id]
-            pending.save(update_fields=["range_start", "range_end", "import_ids"])
+            pending.save(update_fields=["range_start", "range_end", "through_today", "import_ids"])
             return pending
         job = KpiSnapshotJob.objects.create(
             import_id=import_id,
             import_ids=[] if import_id is None else [import_id],
             range_start=start,
             range_end=end,
+            through_today=through_today,
         )
         outbox_dispatch_on_commit(KPI_REFRESH_OUTBOX, job.pk)
     return job
@@ -213,8 +233,9 @@ def kpi_snapshot_refresh_all(
 def kpi_snapshot_periods(
     *, start: datetime, end: datetime, time_zone: ZoneInfo, until: datetime | None = None
 ) -> list[Period]:
-    """The weeks, months and quarters a change of data dated in `[start, end)` affects: those
-    overlapping it and every later one up to `until` (default: now)."""
+    """The weeks, months, quarters and years a change of data dated in `[start, end)` affects:
+    those overlapping it and every later one up to `until` (default: now; `until=end`: only
+    those overlapping it)."""
     until = max(end, until or timezone.now())
     return [
         period
@@ -295,7 +316,7 @@ def _kpi_snapshot_refresh_locked(
         # once it is RUNNING no later enqueue widens it (they queue a job of their own).
         claimed = KpiSnapshotJob.objects.select_for_update().get(pk=job.pk)
         job.range_start, job.range_end = claimed.range_start, claimed.range_end
-        job.import_ids = claimed.import_ids
+        job.import_ids, job.through_today = claimed.import_ids, claimed.through_today
         job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
         job.periods_done = job.snapshots_changed = 0
         job.save()
@@ -304,7 +325,7 @@ def _kpi_snapshot_refresh_locked(
         start=job.range_start,
         end=job.range_end,
         time_zone=ZoneInfo(context.time_zone),
-        until=until,
+        until=until if job.through_today else job.range_end,
     )
     job.periods_total = len(periods)
     job.save()

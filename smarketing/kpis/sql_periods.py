@@ -475,12 +475,18 @@ def period_branches(grid: PeriodGrid, breakdowns: tuple[str, ...]) -> list[Branc
 
 
 def data_start_sql() -> str:
-    """One row: the earliest instant of each `at` column of `MEASURES` (dates as dates)."""
+    """One row: the earliest instant of the `at` columns of `MEASURES`, one scan per fact (and
+    one per `at` of another table), dates as dates."""
     tables = fact_tables()
-    minimums = []
+    columns: dict[tuple[Fact, bool], list[str]] = defaultdict(list)
     for fact, at in dict.fromkeys((measure.fact, measure.at) for measure in MEASURES):
         own = at.startswith(f"{FACT_TABLES[fact][1]}.")
-        minimums.append(f"(SELECT min({at}) FROM {fact_from(fact, tables, with_lead=not own)})")
+        columns[(fact, own)].append(f"min({at})")
+    minimums = [
+        f"(SELECT {'LEAST(' + ', '.join(mins) + ')' if len(mins) > 1 else mins[0]}"
+        f" FROM {fact_from(fact, tables, with_lead=not own)})"
+        for (fact, own), mins in columns.items()
+    ]
     return f"SELECT {', '.join(minimums)}"
 
 

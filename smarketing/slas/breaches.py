@@ -156,8 +156,8 @@ def mql_breach_list(
         breach_kind, now=now, period=period, since=since, owner=owner, source=source
     )
     rows = breached.order_by(F("due_at").asc(), "lead_id")
-    by_owner = breached.values("owner").annotate(count=Count("id")).order_by("-count", "owner")
-    by_source = breached.values("source").annotate(count=Count("id")).order_by("-count", "source")
+    by_owner = breached.values("owner").annotate(count=Count("pk")).order_by("-count", "owner")
+    by_source = breached.values("source").annotate(count=Count("pk")).order_by("-count", "source")
     return BreachList(
         kind=breach_kind,
         deadline_hours=breach_deadline_hours(breach_kind),

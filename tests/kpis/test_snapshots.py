@@ -106,6 +106,46 @@ def test_an_import_recomputes_exactly_the_affected_periods(in_alpha, frozen_now)
     assert snapshot("quarter", "2024-Q4").import_ids == []
 
 
+def test_only_imports_of_facts_read_over_later_periods_refresh_up_to_today():
+    from smarketing.kpis.definitions import Fact
+
+    # Lifetime value and open deals read deals (by their lead's source) over all history;
+    # customers with content read content up to each customer's date.
+    assert services.facts_read_after_their_dates() == {Fact.LEAD, Fact.DEAL, Fact.CONTENT}
+
+
+@pytest.mark.parametrize(
+    ("kind", "labels"),
+    [
+        # Spend of January counts in January's periods only.
+        ("spend", ["2025", "2025-01", "2025-Q1", "2025-W01"]),
+        # A deal dated 1 January counts in every later period's lifetime value and open deals.
+        ("deals", ["2025", "2025-01", "2025-02", "2025-Q1", *[f"2025-W0{n}" for n in range(1, 8)]]),
+    ],
+)
+def test_an_import_refreshes_the_periods_its_rows_count_in(in_alpha, frozen_now, kind, labels):
+    from smarketing.kpis import receivers
+
+    lead(created_at="2025-01-01")
+    receivers.on_import_stored(import_id=5, kind=kind, start=at("2025-01-01"), end=at("2025-01-01"))
+    job = services.kpi_snapshot_refresh(job=KpiSnapshotJob.objects.get())
+    assert job.through_today is (kind == "deals")
+    assert sorted(KpiSnapshot.objects.values_list("label", flat=True)) == labels
+
+
+def test_a_queued_refresh_widened_by_an_import_read_over_later_periods_goes_up_to_today(
+    in_alpha, frozen_now
+):
+    first = services.kpi_snapshot_refresh_enqueue(
+        import_id=1, start=at("2025-01-20"), end=at("2025-01-21"), through_today=False
+    )
+    services.kpi_snapshot_refresh_enqueue(
+        import_id=2, start=at("2025-01-06"), end=at("2025-01-07"), through_today=True
+    )
+    first.refresh_from_db()
+    assert first.through_today and first.range_start == at("2025-01-06")
+
+
 def test_a_crash_mid_job_leaves_the_previous_snapshots_intact(in_alpha, frozen_now, monkeypatch):
     lead(created_at="2025-01-15")
     run("2025-01-01", "2025-01-02")

@@ -48,21 +48,21 @@ def kpi_details_many(*, periods: list[Period], time_zone: tzinfo) -> dict[Period
         "content_by_persona": _by_day(
             content.annotate(persona=Subquery(persona))
             .values_list("date", "persona")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         ),
         "lost_reasons": _by_day(
             Deal.objects.filter(status=DealStatus.LOST, closed_at__gte=first, closed_at__lt=end)
             .order_by()
             .annotate(day=TruncDate("closed_at", tzinfo=time_zone))
             .values_list("day", "lost_reason")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         ),
         "rejection_reasons": _by_day(
             Lead.objects.filter(mql_at__gte=first, mql_at__lt=end, rejected_at__isnull=False)
             .order_by()
             .annotate(day=TruncDate("mql_at", tzinfo=time_zone))
             .values_list("day", "rejection_reason")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
         ),
     }
     result = {}
