@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
-from .definitions import Fact
+from smarketing.funnel.models import ImportJob
+
+from .definitions import WORKSPACE_MEASURES, Fact
 from .selectors.snapshots import kpi_history_start
 from .services import (
     facts_read_after_their_dates,
     kpi_snapshot_nightly_enqueue,
     kpi_snapshot_refresh_enqueue,
 )
+from .sql import FACT_TABLES, fact_tables
 
 # An import's kind → the fact its rows are.
 KIND_FACTS = {
@@ -33,12 +37,27 @@ def on_import_stored(
     count in later periods (lifetime value, open deals, customers with content…), every later
     one up to today."""
     fact = KIND_FACTS.get(kind or "")
+    if fact is not None and _workspace_measure_flipped(fact, import_id):
+        start = min(start, kpi_history_start() or start)
     kpi_snapshot_refresh_enqueue(
         import_id=import_id,
         start=start,
         end=end + timedelta(microseconds=1),
         through_today=fact is None or fact in facts_read_after_their_dates(),
     )
+
+
+def _workspace_measure_flipped(fact: Fact, import_id: int) -> bool:
+    """Whether the import gave its table its first rows while a workspace measure reads whether
+    that table has any (`content_rows_exist`): then every period changes, not only later ones.
+    Imports never delete, so the table was empty before when it holds only this import's rows."""
+    table = FACT_TABLES[fact][0]
+    if not any(f"{{{table}_table}}" in sql for sql in WORKSPACE_MEASURES.values()):
+        return False
+    stored = ImportJob.objects.filter(pk=import_id).values_list("rows_stored", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {fact_tables()[table]}")  # noqa: S608 (model table)
+        return cursor.fetchone()[0] == stored
 
 
 def on_kpi_inputs_changed(*, time_zone_changed: bool, **_: Any) -> None:

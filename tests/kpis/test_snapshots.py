@@ -133,6 +133,34 @@ def test_an_import_refreshes_the_periods_its_rows_count_in(in_alpha, frozen_now,
     assert sorted(KpiSnapshot.objects.values_list("label", flat=True)) == labels
 
 
+def test_the_first_content_rows_refresh_every_period(in_alpha, frozen_now):
+    # Without any content row customers_with_content_rate is null in every period; the first
+    # content import changes it before its own dates too.
+    from smarketing.funnel.models import ImportJob
+    from smarketing.kpis import receivers
+
+    from .conftest import content
+
+    lead(created_at="2024-11-05")
+    content("2025-01-20", "L1")
+    first = ImportJob.objects.create(
+        kind="content", file="x.csv", file_name="x.csv", file_size=1, rows_stored=1
+    )
+    receivers.on_import_stored(
+        import_id=first.pk, kind="content", start=at("2025-01-20"), end=at("2025-01-20")
+    )
+    assert KpiSnapshotJob.objects.get().range_start == at("2024-11-05")
+    KpiSnapshotJob.objects.all().delete()
+    content("2025-01-27", "L1")
+    second = ImportJob.objects.create(
+        kind="content", file="y.csv", file_name="y.csv", file_size=1, rows_stored=1
+    )
+    receivers.on_import_stored(
+        import_id=second.pk, kind="content", start=at("2025-01-27"), end=at("2025-01-27")
+    )
+    assert KpiSnapshotJob.objects.get().range_start == at("2025-01-27")
+
+
 def test_a_queued_refresh_widened_by_an_import_read_over_later_periods_goes_up_to_today(
     in_alpha, frozen_now
 ):
