@@ -93,8 +93,7 @@ class SurveyListApi(APIView):
 
     @extend_schema(responses={200: SurveySummarySerializer(many=True), **errors(403)})
     def get(self, request):
-        summaries = [selectors.survey_summary(s) for s in selectors.survey_list()]
-        return Response(SurveySummarySerializer(summaries, many=True).data)
+        return Response(SurveySummarySerializer(selectors.survey_summaries(), many=True).data)
 
 
 class SurveyCreateApi(APIView):
@@ -158,17 +157,9 @@ class SurveyCreateApi(APIView):
             wave_days=values["wave_days"],
             public_link_enabled=values["public_link_enabled"],
         )
-        schedule = launched.schedule
         body = {
-            "survey": selectors.survey_summary(launched.survey) if launched.survey else None,
-            "schedule": None
-            if schedule is None
-            else {
-                "id": schedule.pk,
-                "recurrence": schedule.recurrence,
-                "wave_days": schedule.wave_days,
-                "next_run_on": schedule.next_run_at.date(),
-            },
+            "survey": launched.survey and selectors.survey_summary(launched.survey),
+            "schedule": launched.schedule and selectors.schedule_summary(launched.schedule),
         }
         return Response(SurveyLaunchSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -8,6 +8,7 @@ output carries a response id, a respondent, who has answered, or a time finer th
 from collections import defaultdict
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
@@ -25,6 +26,7 @@ from .models import (
     Statement,
     Survey,
     SurveyKind,
+    SurveySchedule,
     SurveyStatus,
 )
 from .services.releasing import utc_today
@@ -50,8 +52,10 @@ def survey_by_public_id(public_id: str) -> Survey | None:
     return Survey.objects.filter(public_id=public_id).first()
 
 
-def survey_summary(survey: Survey) -> dict[str, Any]:
-    """What any member may know about a survey: settings, and days rather than times."""
+def survey_summary(survey: Survey, *, time_zone: ZoneInfo | None = None) -> dict[str, Any]:
+    """What any member may know about a survey: settings, and days rather than times (days
+    in the workspace's time zone, as every page shows them)."""
+    zone = time_zone or workspace_time_zone()
     return {
         "id": survey.pk,
         "kind": survey.kind,
@@ -68,10 +72,10 @@ def survey_summary(survey: Survey) -> dict[str, Any]:
             {"id": s.pk, "position": s.position, "topic": s.topic, "text": s.text}
             for s in survey.statements.all()
         ],
-        "opens_on": survey.opens_at.date().isoformat() if survey.opens_at else None,
-        "opened_on": survey.opened_at.date().isoformat() if survey.opened_at else None,
-        "closes_on": survey.closes_at.date().isoformat() if survey.closes_at else None,
-        "closed_on": survey.closed_at.date().isoformat() if survey.closed_at else None,
+        "opens_on": _day_text(survey.opens_at, zone),
+        "opened_on": _day_text(survey.opened_at, zone),
+        "closes_on": _day_text(survey.closes_at, zone),
+        "closed_on": _day_text(survey.closed_at, zone),
     }
 
 
@@ -262,6 +266,7 @@ def alignment_trend() -> list[dict[str, Any]]:
         "survey_id", "pk"
     ):
         statement_ids[survey_id].append(statement_id)
+    zone = workspace_time_zone()
     trend = []
     for wave in waves:
         figures = _figures(wave, counts.get(wave.pk, {}), statement_ids[wave.pk])
@@ -270,7 +275,7 @@ def alignment_trend() -> list[dict[str, Any]]:
                 "survey_id": wave.pk,
                 "title": wave.title,
                 "status": wave.status,
-                "opened_on": wave.opened_at.date().isoformat() if wave.opened_at else None,
+                "opened_on": _day_text(wave.opened_at, zone),
                 "alignment_score": scoring.round_or_none(figures.score, 2),
                 "mean_perception_gap": scoring.round_or_none(figures.mean_gap, 2),
                 "hidden": figures.overall_hidden,
@@ -406,6 +411,25 @@ def alignment_quarter_summary(
         threshold = max(threshold, survey_threshold)
     nps = scoring.nps_of_counts(counts, max(threshold, scoring.MIN_ANONYMITY_THRESHOLD))
     return summary | {"nps": nps, "nps_responses": 0 if nps is None else sum(counts.values())}
+
+
+def _day_text(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return moment.astimezone(zone).date().isoformat() if moment else None
+
+
+def survey_summaries() -> list[dict[str, Any]]:
+    zone = workspace_time_zone()
+    return [survey_summary(survey, time_zone=zone) for survey in survey_list()]
+
+
+def schedule_summary(schedule: SurveySchedule) -> dict[str, Any]:
+    """A recurring survey's schedule: its rhythm and the day its next wave opens."""
+    return {
+        "id": schedule.pk,
+        "recurrence": schedule.recurrence,
+        "wave_days": schedule.wave_days,
+        "next_run_on": _day(schedule.next_run_at),
+    }
 
 
 def _day(moment: date | datetime) -> date:

@@ -206,3 +206,35 @@ def test_people_who_joined_an_open_pulse_can_be_invited_from_the_page(alpha, ali
     assert "1 person invited" in response.content.decode()
     answer_as(alpha, survey, newcomer, [5])  # their own personal link works
     assert members
+
+
+def test_survey_days_are_the_workspace_time_zones(alpha, alice_client):
+    """A wave opened at 23:30 UTC on 1 March was opened on 2 March in Berlin: the API, the
+    trend and the page say 2 March (the cockpit shows every time in the workspace's zone)."""
+    from datetime import UTC, datetime
+
+    from smarketing.configuration.selectors import workspace_settings_get
+    from surveys.models import Survey
+
+    survey = answered_survey(alpha, {"marketing": [[4]] * 3})
+    with schema_context(alpha.schema_name):
+        row = workspace_settings_get()
+        row.time_zone = "Europe/Berlin"
+        row.save()
+        Survey.objects.filter(pk=survey.pk).update(
+            opened_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+            closes_at=datetime(2026, 3, 14, 23, 30, tzinfo=UTC),
+            closed_at=datetime(2026, 3, 15, 0, 0, tzinfo=UTC),
+        )
+    detail = alice_client.get(f"/api/v1/surveys/{survey.pk}/").json()
+    assert (detail["opened_on"], detail["closes_on"], detail["closed_on"]) == (
+        "2026-03-02",
+        "2026-03-15",
+        "2026-03-15",
+    )
+    listed = alice_client.get("/api/v1/surveys/").json()
+    assert [s["opened_on"] for s in listed if s["id"] == survey.pk] == ["2026-03-02"]
+    trend = alice_client.get("/api/v1/surveys/alignment-trend/").json()
+    assert [w["opened_on"] for w in trend if w["survey_id"] == survey.pk] == ["2026-03-02"]
+    page = alice_client.get(f"/surveys/{survey.pk}/").content.decode()
+    assert "opened 2026-03-02" in page
