@@ -14,7 +14,7 @@ from surveys.forms import reminder_days_parse
 from surveys.models import Survey
 from surveys.services.answering import score_clean
 from surveys.services.authoring import reminder_days_clean
-from surveys.views import _int_or_none
+from surveys.views.answering import _int_or_none
 
 anything = st.one_of(
     st.none(),
