@@ -44,6 +44,11 @@ def main(arguments: list[str]) -> int:
         f" start, {machine['load_average'][0]} at the end: ratios compare figures of this run) =="
     )
     print(benchmarks.table(benchmarks.RESULTS))
+    notes = [row for row in benchmarks.RESULTS if row.note]
+    if notes:
+        print("notes:")
+        for row in notes:
+            print(f"  {row.name}: {row.note}")
     path = benchmarks.results_write(
         benchmarks.RESULTS,
         workloads=[name.removeprefix("bench_") for name in chosen],
