@@ -17,6 +17,13 @@ from ..models import Survey, SurveyKind, SurveyStatus
 from ..question_bank import QUESTION_BANK
 
 
+def _survey_or_404(pk: int) -> Survey:
+    survey = selectors.survey_get(pk)
+    if survey is None:
+        raise Http404
+    return survey
+
+
 class SurveyListView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
@@ -134,9 +141,7 @@ class SurveyDetailView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
     def get(self, request, pk: int):
-        survey = selectors.survey_get(pk)
-        if survey is None:
-            raise Http404
+        survey = _survey_or_404(pk)
         team = request.GET.get("team") or None
         if team not in (None, *selectors.TEAMS, selectors.NO_TEAM):
             team = None  # an unknown team shows every team
@@ -186,9 +191,7 @@ class _SurveyActionView(RoleRequiredMixin, View):
         raise NotImplementedError
 
     def post(self, request, pk: int):
-        survey = selectors.survey_get(pk)
-        if survey is None:
-            raise Http404
+        survey = _survey_or_404(pk)
         try:
             messages.success(request, self.act(request, survey))
         except ValidationError as error:
@@ -256,9 +259,7 @@ class SurveyResultsCsvView(RoleRequiredMixin, View):
     minimum_role = Role.VIEWER
 
     def get(self, request, pk: int):
-        survey = selectors.survey_get(pk)
-        if survey is None:
-            raise Http404
+        survey = _survey_or_404(pk)
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-results.csv"'
         CsvWriter(response).writerows(exports.results_rows(selectors.survey_results(survey)))
