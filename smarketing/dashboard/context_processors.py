@@ -22,7 +22,8 @@ def notifications(request) -> dict:
     }
 
 
-# (label, URL name, marked current for these view names or namespaces, keeps the page filter)
+# (label, URL name, marked current for the view names starting with one of these (a namespace
+# ends with ':'), keeps the page filter)
 NAVIGATION = (
     ("Overview", "dashboard:home", ("dashboard:home",), True),
     ("Funnel", "dashboard:funnel", ("dashboard:funnel",), True),
@@ -33,19 +34,24 @@ NAVIGATION = (
     (
         "SLAs",
         "dashboard:slas",
-        ("dashboard:slas", "dashboard:sla_detail", "dashboard:breaches"),
+        ("dashboard:sla", "dashboard:breaches"),
         False,
     ),
-    ("Glossary", "dashboard:glossary", ("dashboard:glossary", "dashboard:glossary_version"), False),
+    ("Glossary", "dashboard:glossary", ("dashboard:glossary",), False),
     ("Report", "dashboard:report", ("dashboard:report",), False),
     ("Planner", "dashboard:planner", ("dashboard:planner",), False),
-    ("Data", "funnel:imports", ("funnel",), False),
-    ("Members", "accounts:members", ("accounts",), False),
-    ("Surveys", "surveys:list", ("surveys",), False),
+    ("Data", "funnel:imports", ("funnel:",), False),
+    ("Members", "accounts:members", ("accounts:",), False),
+    ("Surveys", "surveys:list", ("surveys:",), False),
 )
 ADMIN_NAVIGATION = (("Settings", "dashboard:settings", ("dashboard:settings",), False),)
 # The query keys of the period picker and source filter, carried from page to page.
 FILTER_KEYS = ("period", "source")
+
+
+def is_current(view_name: str, prefixes: tuple[str, ...]) -> bool:
+    """`dashboard:sla_create` is under `dashboard:sla`; `surveys:answer` under `surveys:`."""
+    return any(view_name.startswith(prefix) for prefix in prefixes)
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -53,7 +59,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated or not is_workspace_request(request):
         return {"navigation": []}
     match = request.resolver_match
-    here = {match.view_name, match.namespace} if match else set()
+    here = match.view_name if match else ""
     query = urlencode(
         {key: value for key in FILTER_KEYS if (value := request.GET.get(key, "").strip())}
     )
@@ -63,7 +69,7 @@ def navigation(request: HttpRequest) -> dict:
             {
                 "label": label,
                 "url": reverse(name) + (f"?{query}" if keeps and query else ""),
-                "current": bool(here & set(current)),
+                "current": bool(here) and is_current(here, current),
             }
             for label, name, current, keeps in items
         ]

@@ -43,6 +43,12 @@ PAGES = {
     "slas": "/slas/",
     "glossary": "/glossary/",
     "inbox": "/notifications/",
+    # Forms: their help texts and errors are referenced by id.
+    "sla-new": "/slas/new/",
+    "sla-from-goal": "/slas/from-goal/",
+    "breaches": "/slas/breaches/",
+    "survey-new": "/surveys/new/",
+    "glossary-new": "/glossary/new/",
 }
 
 
@@ -97,6 +103,34 @@ def axe_violations(page: Page) -> list[str]:
     return result
 
 
+def broken_references(page: Page) -> list[str]:
+    """ids named by aria-describedby, aria-labelledby, aria-controls or a label's `for` that no
+    element carries, and the main navigation without exactly one `aria-current` page."""
+    return page.evaluate(
+        """() => { const missing = [];
+        for (const attr of ['aria-describedby', 'aria-labelledby', 'aria-controls'])
+            for (const e of document.querySelectorAll(`[${attr}]`))
+                for (const id of e.getAttribute(attr).split(/\\s+/).filter(Boolean))
+                    if (!document.getElementById(id)) missing.push(`${attr}=${id}`);
+        for (const label of document.querySelectorAll('label[for]'))
+            if (!document.getElementById(label.htmlFor)) missing.push(`label for=${label.htmlFor}`);
+        const current = document.querySelectorAll('nav[aria-label=Main] [aria-current=page]');
+        if (current.length !== 1) missing.push(`${current.length} aria-current in the navigation`);
+        return missing; }"""
+    )
+
+
+def cards_scrolling_sideways(page: Page) -> list[str]:
+    """Cards whose content is wider than they are: clipped until someone scrolls the card (a
+    table that must scroll does so in its own named, focusable wrapper)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.card')]
+            .filter(card => card.scrollWidth > card.clientWidth + 1)
+            .map(card => (card.querySelector('h1, h2, h3') || card).textContent.trim()
+                .slice(0, 40))"""
+    )
+
+
 def wider_than_viewport(page: Page) -> list[str]:
     return page.evaluate(
         """() => { const width = document.documentElement.clientWidth;
@@ -122,7 +156,15 @@ def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewpor
     page = watched(viewport)
     sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
     problems = []
-    for name, path in PAGES.items():
+    page.goto(workspace.url("/surveys/"))
+    # The survey pages of the demo: a closed pulse's results, the NPS result, a pulse to answer.
+    surveys = {
+        "survey-pulse-result": page.get_by_role("link", name="Alignment pulse").nth(1),
+        "survey-nps": page.get_by_role("link", name="Customer NPS").first,
+        "survey-answer": page.get_by_role("link", name="Answer now").first,
+    }
+    pages = {**PAGES, **{name: link.get_attribute("href") for name, link in surveys.items()}}
+    for name, path in pages.items():
         response = page.goto(workspace.url(path))
         assert response is not None and response.status == 200, (path, response)
         page.wait_for_load_state("networkidle")
@@ -136,6 +178,10 @@ def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewpor
                 problems.append(f"{path}: a canvas without a chart")
         if wide := wider_than_viewport(page):
             problems.append(f"{path}: wider than the viewport: {wide}")
+        if broken := broken_references(page):
+            problems.append(f"{path}: references to nothing: {broken}")
+        if sideways := cards_scrolling_sideways(page):
+            problems.append(f"{path}: cards scrolling sideways: {sideways}")
         if violations := axe_violations(page):
             problems.append(f"{path}: axe: {violations}")
         screenshot(page, f"cockpit-{name}-{viewport['width']}")

@@ -58,7 +58,7 @@ def test_kpi_page_shows_chosen_sources_and_group(alpha_snapshots, alpha, bob_cli
     page = bob_client.get("/kpis/?period=2026-10&group=volumes&sources=second_source")
     [section] = page.context["sections"]
     assert section["key"] == "volumes"
-    assert [source for source, _ in section["sources"]] == ["second_source"]
+    assert [source for source, *_ in section["sources"]] == ["second_source"]
     assert section["sources"][0][1][0] == 1  # one lead
 
 
@@ -198,3 +198,44 @@ def test_kpi_pages_explain_a_period_out_of_range(alice_client, url, message):
     response = alice_client.get(url)
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_sources_page_marks_young_cohorts_and_says_why_a_cost_is_missing(
+    alpha, frozen_now, bob_client
+):
+    """October's leads have had 20 days; the usual lead → customer time is 60 days: the
+    column is "maturing". A source with spend and no customer has no CAC for want of
+    customers; a source without spend rows for want of spend data."""
+    from smarketing.kpis.models import KpiSnapshot
+
+    with schema_context(alpha.schema_name):
+        for label in ("2026-Q1", "2026-Q2", "2026-Q3"):
+            stored_snapshot(label, sales_cycle_days_median=60.0)
+        stored_snapshot("2026-10", leads=2)
+        blocks = {
+            "paid_search": {"leads": 2, "spend": 500.0, "cost_per_lead": 250.0,
+                            "customer_acquisition_cost": None, "lead_to_customer_rate": 0.0},
+            "organic_search": {"leads": 0, "spend": None, "cost_per_lead": None,
+                               "customer_acquisition_cost": None},
+        }  # fmt: skip
+        KpiSnapshot.objects.filter(label="2026-10").update(by_source=blocks)
+    page = bob_client.get("/sources/?period=2026-10")
+    assert page.context["maturing"] == {"lead_to_customer_rate"}
+    html = page.content.decode()
+    assert 'data-label="Lead → customer (maturing)"' in html
+    assert "Lead → customer by source (maturing cohort)" in html
+    rows = {row["source"]: row for row in page.context["rows"]}
+    assert rows["paid_search"]["spend"] == 500.0 and rows["organic_search"]["spend"] is None
+    assert html.count("no new customers") == 1
+    assert html.count("no spend data") == 3  # organic: spend, cost per lead, CAC
+    # The table stacks on a phone instead of scrolling sideways in a box.
+    assert 'class="compact source-table stack"' in html and "Sources, 2026-10" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [("/slas/new/", "SLAs"), ("/slas/from-goal/", "SLAs"), ("/glossary/new/", "Glossary")],
+)
+def test_pages_under_a_navigation_entry_mark_it_current(alpha, alice_client, path, current):
+    page = alice_client.get(path)
+    assert [item["label"] for item in page.context["navigation"] if item["current"]] == [current]

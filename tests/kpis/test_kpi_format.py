@@ -130,6 +130,24 @@ def test_a_missing_value_says_why_and_is_never_zero(key, shown):
 
 
 @pytest.mark.parametrize(
+    ("key", "spend", "shown"),
+    [
+        ("customer_acquisition_cost", 1832.34, "no new customers"),
+        ("cost_per_lead", 0, "no leads"),
+        ("cost_per_mql", 10, "no MQLs"),
+        ("customer_acquisition_cost", None, "no spend data"),
+        ("win_rate", 10, "no data"),
+    ],
+)
+def test_a_cost_with_spend_says_what_it_had_nothing_to_divide_by(key, spend, shown):
+    # Spend of 1,832.34 and no new customers: the CAC is missing, not for want of spend data.
+    html = Template("{% load kpi_format %}{% kpi_value v key 'USD' spend=spend %}").render(
+        Context({"v": None, "key": key, "spend": spend})
+    )
+    assert html == f'<span class="no-data">{shown}</span>'
+
+
+@pytest.mark.parametrize(
     ("key", "value", "shown"),
     [
         ("traffic_to_lead_rate", 0.014, "+1.4 pp"),

@@ -82,6 +82,8 @@ def _rows(keys, context, maturing: set[str] = frozenset()) -> list[dict[str, Any
                 "key": key,
                 "value": value,
                 "previous": kpi_value(previous, key),
+                "spend": kpi_value(values, "spend"),
+                "previous_spend": kpi_value(previous, "spend"),
                 "target": target,
                 "met": target_met(value, target.comparator, target.target) if target else None,
                 "maturing": key in maturing,
@@ -198,14 +200,22 @@ class SourcesView(DashboardPage):
             {
                 "source": source,
                 "values": [kpi_value(by_source[source], key) for key in SOURCE_COLUMNS],
+                "spend": kpi_value(by_source[source], "spend"),
                 "nps": nps.get(source),
             }
             for source in sources
         ]
         ranked = sorted(rows, key=lambda row: -(row["values"][4] or 0))
+        maturing = maturing_keys(
+            SOURCE_COLUMNS,
+            period_end=page_filter.period.end,
+            now=context["now"],
+            medians=context["medians"],
+        )
         return {
             "columns": SOURCE_COLUMNS,
             "rows": rows,
+            "maturing": maturing,
             "charts": [
                 breakdown_chart(
                     slug="revenue",
@@ -231,7 +241,8 @@ class SourcesView(DashboardPage):
                 ),
                 breakdown_chart(
                     slug="conversion",
-                    title="Lead → customer by source",
+                    title="Lead → customer by source"
+                    + (" (maturing cohort)" if "lead_to_customer_rate" in maturing else ""),
                     rows=[(row["source"], [row["values"][3]]) for row in ranked],
                     series_labels=["Lead → customer"],
                     unit="rate",

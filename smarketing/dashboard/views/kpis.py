@@ -130,6 +130,9 @@ class KpiPeriodView(DashboardPage):
                         "value": value,
                         "previous": kpi_value(previous, kpi),
                         "last_year": kpi_value(last_year, kpi),
+                        "spend": kpi_value(values, "spend"),
+                        "previous_spend": kpi_value(previous, "spend"),
+                        "last_year_spend": kpi_value(last_year, "spend"),
                         "target": target,
                         "met": target_met(value, target.comparator, target.target)
                         if target
@@ -143,7 +146,11 @@ class KpiPeriodView(DashboardPage):
                     "keys": keys,
                     "rows": rows,
                     "sources": [
-                        (source, [kpi_value(by_source.get(source), kpi) for kpi in keys])
+                        (
+                            source,
+                            [kpi_value(by_source.get(source), kpi) for kpi in keys],
+                            kpi_value(by_source.get(source), "spend"),
+                        )
                         for source in sources
                     ],
                 }

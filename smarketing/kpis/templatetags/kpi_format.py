@@ -114,17 +114,30 @@ _MISSING_BECAUSE = (
 MISSING_TEXT = {key: text for keys, text in _MISSING_BECAUSE for key in keys}
 
 
-def missing_text(key: str) -> str:
+# A cost KPI whose spend is known is missing for want of its denominator.
+MISSING_DENOMINATOR = {
+    "cost_per_lead": "no leads",
+    "cost_per_mql": "no MQLs",
+    "customer_acquisition_cost": "no new customers",
+}
+
+
+def missing_text(key: str, spend: Any = None) -> str:
     """Why a KPI has no value, in a few words: `no spend data`, `no traffic data`, else
-    `no data` (a rate or mean with nothing to divide by)."""
-    return MISSING_TEXT.get(key.partition(".")[0], "no data")
+    `no data` (a rate or mean with nothing to divide by). Given the scope's `spend`, a cost
+    KPI with spend says what it had nothing to divide by (`no new customers`)."""
+    name = key.partition(".")[0]
+    if spend is not None and name in MISSING_DENOMINATOR:
+        return MISSING_DENOMINATOR[name]
+    return MISSING_TEXT.get(name, "no data")
 
 
 @register.simple_tag
-def kpi_value(value: Any, key: str, currency: str = "USD") -> str:
-    """The formatted value, or why there is none (`no spend data`), never a made-up 0."""
+def kpi_value(value: Any, key: str, currency: str = "USD", spend: Any = None) -> str:
+    """The formatted value, or why there is none (`no spend data`), never a made-up 0; pass
+    the same scope's `spend` so that a cost KPI with spend says `no new customers` instead."""
     if value is None:
-        return format_html('<span class="no-data">{}</span>', missing_text(key))
+        return format_html('<span class="no-data">{}</span>', missing_text(key, spend))
     return format_kpi(value, key, currency)
 
 
