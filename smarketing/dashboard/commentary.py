@@ -12,7 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from smarketing.kpis.definitions import KPIS_BY_KEY
-from smarketing.kpis.templatetags.kpi_format import format_kpi, kpi_change_parts, kpi_unit
+from smarketing.kpis.templatetags.kpi_format import (
+    format_kpi,
+    kpi_change_parts,
+    kpi_label,
+    kpi_unit,
+)
 
 from .alignment import COMPONENT_LABELS, COMPONENTS, AlignmentIndex, rounded
 
@@ -54,7 +59,7 @@ def index_sentences(
         return [
             f"No alignment index for {quarter}: fewer than two of its five components have data."
         ]
-    sentence = f"Alignment index {_number(current.value)} of 100 in {quarter}"
+    sentence = f"Alignment index {rounded(current.value, 1):.1f} of 100 in {quarter}"
     if previous is not None and previous.value is not None:
         change = rounded(current.value - previous.value, 1) or 0.0
         if change > 0:
@@ -177,8 +182,8 @@ def anomaly_sentences(
 ) -> list[str]:
     """KPIs far outside their usual range (robust z-score beyond 3.5)."""
     return [
-        f"{KPIS_BY_KEY[item['kpi'].partition('.')[0]].label} is unusually"
-        f" {'high' if item['direction'] == 'spike' else 'low'}:"
+        f"{kpi_label(item['kpi'])}: unusually"
+        f" {'high' if item['direction'] == 'spike' else 'low'},"
         f" {format_kpi(item['value'], item['kpi'], currency)} against a usual"
         f" {format_kpi(item['baseline_median'], item['kpi'], currency)}."
         for item in anomalies

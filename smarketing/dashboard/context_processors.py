@@ -38,7 +38,7 @@ NAVIGATION = (
         False,
     ),
     ("Glossary", "dashboard:glossary", ("dashboard:glossary",), False),
-    ("Report", "dashboard:report", ("dashboard:report",), False),
+    ("Report", "dashboard:report", ("dashboard:report",), True),
     ("Planner", "dashboard:planner", ("dashboard:planner",), False),
     ("Data", "funnel:imports", ("funnel:",), False),
     ("Members", "accounts:members", ("accounts:",), False),

@@ -143,13 +143,17 @@ def alignment_report_build(
             }
             for key in REPORT_KPIS
         ],
+        # The page's figures, to one decimal from the exact values (rounding the body's
+        # two-decimal figures again would turn 61.047 into 61.05, then 61.1).
+        "index_shown": rounded(row.index.value, 1),
+        "previous_index_shown": rounded(previous_row.index.value, 1),
         "components": [
             {
                 "name": name,
                 "label": COMPONENT_LABELS[name],
-                "value": body["alignment_index"]["components"][name],
-                "weight": body["alignment_index"]["weights"][name],
-                "previous": None,
+                "value": rounded(row.index.components.get(name), 1),
+                "weight": rounded(row.index.weights.get(name), 1),
+                "previous": rounded(previous_row.index.components.get(name), 1),
             }
             for name in COMPONENTS
         ],

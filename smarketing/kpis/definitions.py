@@ -701,6 +701,9 @@ LOWER_IS_BETTER = frozenset(
         "customer_acquisition_cost",
     }
 )
+# KPIs whose rise or fall is neither good nor bad news by itself (more spend can buy more
+# leads): their changes carry no verdict.
+NO_VERDICT = frozenset({"spend"})
 
 
 # KPIs that add up over a period (counts, and sums of money): a period in progress holds the part

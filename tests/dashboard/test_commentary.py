@@ -1,9 +1,11 @@
 """Generated commentary: pure functions, one wording per case."""
 
+from fractions import Fraction
+
 import pytest
 
 from smarketing.dashboard import commentary
-from smarketing.dashboard.alignment import alignment_index
+from smarketing.dashboard.alignment import AlignmentIndex, alignment_index
 
 WEIGHTS = {
     "sla_compliance": 30,
@@ -152,7 +154,25 @@ def test_slas_missed_and_at_risk(slas, expected):
 
 
 def test_anomalies_in_words():
-    anomalies = [{"kpi": "leads", "value": 40, "direction": "spike", "baseline_median": 10.5}]
+    anomalies = [
+        {"kpi": "leads", "value": 40, "direction": "spike", "baseline_median": 10.5},
+        # A stage's median names its stage, not only "Days per stage".
+        {"kpi": "stage_days_median.mql_to_sql", "value": 5, "direction": "spike",
+         "baseline_median": 4.2},
+        {"kpi": "mqls", "value": 339, "direction": "drop", "baseline_median": 395},
+    ]  # fmt: skip
     assert commentary.anomaly_sentences(anomalies) == [
-        "Leads is unusually high: 40 against a usual 10.5."
+        "Leads: unusually high, 40 against a usual 10.5.",
+        "Days per stage (median) · MQL → SQL: unusually high, 5.0 days against a usual 4.2 days.",
+        "MQLs: unusually low, 339 against a usual 395.",
     ]
+
+
+def test_the_index_keeps_its_decimal_and_is_rounded_once():
+    # 61.0469… is 61.0 (not 61.05 rounded again to 61.1, nor "61").
+    index = AlignmentIndex(
+        value=Fraction(610469, 10000), components={}, configured_weights={}, weights={}
+    )
+    assert commentary.index_sentences(
+        index, None, quarter="2026-Q3", previous_quarter="2026-Q2"
+    ) == ["Alignment index 61.0 of 100 in 2026-Q3."]

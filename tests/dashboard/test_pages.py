@@ -229,7 +229,7 @@ def test_sources_page_marks_young_cohorts_and_says_why_a_cost_is_missing(
     assert html.count("no new customers") == 1
     assert html.count("no spend data") == 3  # organic: spend, cost per lead, CAC
     # The table stacks on a phone instead of scrolling sideways in a box.
-    assert 'class="compact source-table stack"' in html and "Sources, 2026-10" not in html
+    assert 'class="compact source-table figures stack"' in html and "Sources, 2026-10" not in html
 
 
 @pytest.mark.parametrize(
@@ -239,3 +239,19 @@ def test_sources_page_marks_young_cohorts_and_says_why_a_cost_is_missing(
 def test_pages_under_a_navigation_entry_mark_it_current(alpha, alice_client, path, current):
     page = alice_client.get(path)
     assert [item["label"] for item in page.context["navigation"] if item["current"]] == [current]
+
+
+def test_kpi_page_marks_young_cohorts_maturing(alpha, frozen_now, bob_client):
+    # October's opportunities have had 20 days; they usually need 45 to close: "maturing",
+    # not a collapse of "Opportunity → customer 0.0%".
+    with schema_context(alpha.schema_name):
+        for label in ("2026-Q1", "2026-Q2", "2026-Q3"):
+            stored_snapshot(
+                label, stage_days_median={"opportunity_to_customer": 45.0, "lead_to_mql": 2.0}
+            )
+        stored_snapshot("2026-10", opportunity_to_customer_rate=0.0, lead_to_mql_rate=0.4)
+    page = bob_client.get("/kpis/?period=2026-10")
+    rows = rows_of(page)
+    assert rows["opportunity_to_customer_rate"]["maturing"] is True
+    assert rows["lead_to_mql_rate"]["maturing"] is False  # 20 days > the usual 2
+    assert '<span class="maturing">maturing</span>' in page.content.decode()

@@ -118,6 +118,18 @@ def test_report_page_and_downloads(quarter_data, bob_client):
     assert bob_client.get("/report/download.exe").status_code == 404
 
 
+def test_report_shows_the_quarter_of_the_period_the_navigation_carries(quarter_data, bob_client):
+    # From the overview of August 2026 (or any period starting in 2026-Q3), Report is 2026-Q3.
+    home = bob_client.get("/?period=2026-08").content.decode()
+    assert 'href="/report/?period=2026-08"' in home
+    for period in ("2026-08", "2026-Q3", "2026-W30", "2026-07-15..2026-12-01"):
+        assert bob_client.get(f"/report/?period={period}").context["quarter"].label == "2026-Q3"
+    # An explicit quarter wins; a period that is no period falls back to the default.
+    page = bob_client.get("/report/?period=2026-08&quarter=2026-Q2")
+    assert page.context["quarter"].label == "2026-Q2"
+    assert bob_client.get("/report/?period=soon").status_code == 200
+
+
 def test_admins_get_the_last_quarters_report_by_email(quarter_data, alpha, alice, bob):
     with schema_context(alpha.schema_name):
         make_user(alpha, "second-admin@alpha.test", "admin", "sales")

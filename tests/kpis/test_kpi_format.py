@@ -89,6 +89,8 @@ def test_labels_name_the_stage_of_a_stage_median():
         ("mql_to_sql_rate", 0.35, 0.33, ("+2.0 pp", "better")),  # rates in percentage points
         ("mql_rejection_rate", 0.35, 0.33, ("+2.0 pp", "worse")),
         ("revenue", 100, 100, ("±0.0%", "flat")),
+        ("spend", 96.6, 100, ("−3.4%", "moved")),  # less spend is no bad news by itself
+        ("spend", 110, 100, ("+10.0%", "moved")),
         ("revenue", 100, 0, None),  # no relative change from nothing
         ("revenue", None, 10, None),
         ("win_rate", 0.5, None, None),

@@ -20,6 +20,7 @@ from smarketing.slas.rules import target_met
 
 from ..filters import PageFilter, same_period_last_year
 from ..forms import PlannerForm
+from ..maturity import maturing_keys
 from .base import DashboardPage, register_page, scoped
 
 # Every KPI of the registry in a group a person looks for; a KPI added later and not listed
@@ -119,6 +120,13 @@ class KpiPeriodView(DashboardPage):
         values, previous = context["values"], context["previous_values"]
         targets = context["targets"]
         by_source = (context["figures"] or {}).get("by_source", {})
+        # Cohorts too young to have converted read "maturing", not as a collapse.
+        maturing = maturing_keys(
+            SCALAR_KPI_KEYS,
+            period_end=page_filter.period.end,
+            now=context["now"],
+            medians=context["medians"],
+        )
         sections = []
         for key, label, keys in shown:
             rows = []
@@ -133,6 +141,7 @@ class KpiPeriodView(DashboardPage):
                         "spend": kpi_value(values, "spend"),
                         "previous_spend": kpi_value(previous, "spend"),
                         "last_year_spend": kpi_value(last_year, "spend"),
+                        "maturing": kpi in maturing,
                         "target": target,
                         "met": target_met(value, target.comparator, target.target)
                         if target
@@ -162,6 +171,7 @@ class KpiPeriodView(DashboardPage):
             "all_sources_chosen": len(sources) == len(available),
             "last_year_period": last_year_period,
             "sections": sections,
+            "maturing": maturing,
         }
 
 

@@ -46,13 +46,25 @@ def quarter_asked(text: str | None) -> tuple[Period, str]:
     return period, ""
 
 
+def quarter_of_request(query) -> tuple[Period, str]:
+    """`?quarter=`, else the quarter in which the page filter's `?period=` starts (the
+    navigation carries the period from page to page), else the last complete quarter."""
+    if not query.get("quarter") and (text := query.get("period")):
+        try:
+            period = kpi_period_parse(text)
+        except PeriodError:
+            return quarter_asked(None)
+        return period_containing(Grain.QUARTER, period.first_day, period.time_zone), ""
+    return quarter_asked(query.get("quarter"))
+
+
 class ReportView(RoleRequiredMixin, TemplateView):
     minimum_role = Role.VIEWER
     template_name = "dashboard/report.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        quarter, error = quarter_asked(self.request.GET.get("quarter"))
+        quarter, error = quarter_of_request(self.request.GET)
         latest = period_containing(Grain.QUARTER, timezone.now().date(), quarter.time_zone)
         tenant = self.request.tenant  # type: ignore[attr-defined]
         report = alignment_report_build(quarter=quarter, workspace=tenant.slug)
@@ -72,7 +84,7 @@ class ReportDownloadView(RoleRequiredMixin, View):
     def get(self, request, file_format: str) -> HttpResponse:
         if file_format not in FORMATS:
             raise Http404
-        quarter, _ = quarter_asked(request.GET.get("quarter"))
+        quarter, _ = quarter_of_request(request.GET)
         tenant = request.tenant  # type: ignore[attr-defined]
         report = alignment_report_build(quarter=quarter, workspace=tenant.slug)
         if file_format == "pdf":

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from smarketing.kpis.compute import Unit
-from smarketing.kpis.definitions import KPIS_BY_KEY, LOWER_IS_BETTER
+from smarketing.kpis.definitions import KPIS_BY_KEY, LOWER_IS_BETTER, NO_VERDICT
 
 register = template.Library()
 
@@ -187,6 +187,8 @@ def kpi_change_parts(current: Any, previous: Any, key: str) -> tuple[str, str] |
     if change == 0:
         return (f"±{text}", "flat")
     rising = change > 0
+    if key.partition(".")[0] in NO_VERDICT:
+        return (f"{'+' if rising else MINUS}{text}", "moved")
     better = rising != (key.partition(".")[0] in LOWER_IS_BETTER)
     return (f"{'+' if rising else MINUS}{text}", "better" if better else "worse")
 
