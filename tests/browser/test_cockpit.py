@@ -120,6 +120,48 @@ def broken_references(page: Page) -> list[str]:
     )
 
 
+def weak_borders(page: Page) -> list[str]:
+    """Inputs, selects, text areas, answer-scale boxes and filled buttons told from their
+    surroundings by less than 3:1 (WCAG 1.4.11), by their border or their fill."""
+    return page.evaluate(
+        """() => {
+        const rgb = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+            const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+            return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+        const lum = ({r, g, b}) => { const f = v => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+            return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+        const ratio = (x, y) => { const a = lum(x), b = lum(y);
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+        const around = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+            const c = rgb(getComputedStyle(p).backgroundColor); if (c && c.a > 0.5) return c; }
+            return {r: 255, g: 255, b: 255, a: 1}; };
+        const selector = 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])'
+            + ':not([type=file]), select, textarea, .scale span, button:not(.link)';
+        return [...document.querySelectorAll(selector)].filter(e => {
+            const box = e.getBoundingClientRect(), s = getComputedStyle(e);
+            if (!box.width || !box.height || s.visibility === 'hidden') return false;
+            const back = around(e), fill = rgb(s.backgroundColor), line = rgb(s.borderTopColor);
+            const byFill = fill && fill.a > 0.5 ? ratio(fill, back) : 1;
+            const byLine = parseFloat(s.borderTopWidth) > 0 && line ? ratio(line, back) : 1;
+            return Math.max(byFill, byLine) < 3;
+        }).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className); }"""
+    )
+
+
+def unnamed_scroll_wrappers(page: Page) -> list[str]:
+    """Boxes that scroll their content (overflow auto or scroll) without a name to tell what
+    they hold; cards are left out: they must not scroll at all (`cards_scrolling_sideways`)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *:not(.card):not(textarea):not(select)')]
+            .filter(e => { const s = getComputedStyle(e);
+                return ['auto', 'scroll'].includes(s.overflowX)
+                    || ['auto', 'scroll'].includes(s.overflowY); })
+            .filter(e => !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+
+
 def cards_scrolling_sideways(page: Page) -> list[str]:
     """Cards whose content is wider than they are: clipped until someone scrolls the card (a
     table that must scroll does so in its own named, focusable wrapper)."""
@@ -182,10 +224,29 @@ def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewpor
             problems.append(f"{path}: references to nothing: {broken}")
         if sideways := cards_scrolling_sideways(page):
             problems.append(f"{path}: cards scrolling sideways: {sideways}")
+        if weak := weak_borders(page):
+            problems.append(f"{path}: borders under 3:1: {weak}")
+        if unnamed := unnamed_scroll_wrappers(page):
+            problems.append(f"{path}: scroll wrappers without a name: {unnamed}")
         if violations := axe_violations(page):
             problems.append(f"{path}: axe: {violations}")
         screenshot(page, f"cockpit-{name}-{viewport['width']}")
     assert problems == [], "\n".join(problems)
+
+
+def test_the_skip_link_comes_first_and_leads_to_the_content(demo, watched):
+    workspace, _ = demo
+    page = watched(LAPTOP)
+    sign_in(page, workspace, "admin@cockpit.test", "demo-admin-pass")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # The next Tab goes into the content, past the navigation.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
 
 
 def test_overview_answers_above_the_fold_on_a_laptop(demo, watched):

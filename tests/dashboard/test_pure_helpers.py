@@ -65,3 +65,35 @@ def test_a_chart_gives_its_numbers_as_a_table_and_tells_series_apart_beyond_colo
     assert first["borderDash"] != second["borderDash"]
     assert first["pointStyle"] != second["pointStyle"]
     assert second["data"] == [None, 1]
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(one: str, other: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_chart_colours_read_on_white_and_apart_from_each_other_by_more_than_hue():
+    from smarketing.dashboard.charts import PALETTE
+
+    # Lines and points at ≥ 4.5:1 on the white card (WCAG 1.4.11 asks 3:1 of graphics).
+    assert min(_contrast(colour, "#ffffff") for colour in PALETTE) >= 4.5
+    # Every series has its own dash pattern and point shape: colour is never the only cue.
+    chart = Chart(
+        slug="s",
+        title="t",
+        labels=["a"],
+        series=[Series(f"s{n}", [n]) for n in range(len(PALETTE))],
+    )
+    datasets = chart.config()["data"]["datasets"]
+    assert len({str(d["borderDash"]) for d in datasets}) == len(datasets) or len(
+        {(str(d["borderDash"]), d["pointStyle"]) for d in datasets}
+    ) == len(datasets)
