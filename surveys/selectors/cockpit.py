@@ -5,6 +5,8 @@ from typing import Any
 
 from django.db.models import Count
 
+from smarketing.configuration.selectors import workspace_time_zone
+
 from .. import scoring
 from ..models import Response, Statement, Survey, SurveyKind, SurveyStatus
 from .alignment import alignment_counts, wave_figures
@@ -32,13 +34,14 @@ def alignment_quarter_summary(
     datetimes (taken as days in the workspace's time zone); answers count by the day they
     were released into results, so the figure changes only by whole releases.
     """
-    first, last = workspace_day(start), workspace_day(end)
+    zone = workspace_time_zone()  # read once: the cockpit asks for seven quarters a page
+    first, last = workspace_day(start, zone), workspace_day(end, zone)
     wave = (
         Survey.objects.filter(
             kind=SurveyKind.ALIGNMENT,
             status=SurveyStatus.CLOSED,
-            closed_at__gte=workspace_midnight(first),
-            closed_at__lt=workspace_midnight(last),
+            closed_at__gte=workspace_midnight(first, zone),
+            closed_at__lt=workspace_midnight(last, zone),
         )
         .order_by("-closed_at", "-pk")
         .first()
@@ -56,7 +59,7 @@ def alignment_quarter_summary(
             "wave": {
                 "id": wave.pk,
                 "title": wave.title,
-                "closed_on": workspace_day(wave.closed_at).isoformat(),
+                "closed_on": workspace_day(wave.closed_at, zone).isoformat(),
             },
             "mean_score": figures.answers_mean,
             "mean_perception_gap": figures.mean_gap,

@@ -142,6 +142,23 @@ def test_pages_do_a_bounded_number_of_queries(
         assert bob_client.get(f"{path}?period=2026-09").status_code == 200
 
 
+def test_overview_queries_stay_bounded_with_a_pulse_in_every_quarter(
+    alignment_history, alpha, bob_client, django_assert_max_num_queries
+):
+    # A closed pulse in each quarter of the trend and SLAs judged every month, as in the demo:
+    # the overview still reads each quarter with a fixed number of queries (the workspace's
+    # time zone is read once per quarter, not once per date it converts).
+    for closed_on in (
+        "2025-05-20T12:00:00", "2025-08-20T12:00:00", "2025-11-20T12:00:00",
+        "2026-02-20T12:00:00", "2026-05-20T12:00:00",
+    ):  # fmt: skip
+        with schema_context(alpha.schema_name):
+            closed_pulse(closed_on, {"marketing": [[4], [4], [5]], "sales": [[2], [3], [2]]})
+    sla_periods(alpha, {f"2026-{month:02d}": "met" for month in range(1, 10)})
+    with django_assert_max_num_queries(120):
+        assert bob_client.get("/?period=2026-09").status_code == 200
+
+
 def test_every_chart_downloads_as_csv(alpha_snapshots, bob_client):
     response = bob_client.get("/charts/funnel/stages.csv?period=2026-10")
     assert response["Content-Type"].startswith("text/csv")
