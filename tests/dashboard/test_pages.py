@@ -255,3 +255,18 @@ def test_kpi_page_marks_young_cohorts_maturing(alpha, frozen_now, bob_client):
     assert rows["opportunity_to_customer_rate"]["maturing"] is True
     assert rows["lead_to_mql_rate"]["maturing"] is False  # 20 days > the usual 2
     assert '<span class="maturing">maturing</span>' in page.content.decode()
+
+
+def test_funnel_conversion_chart_says_from_when_its_cohorts_are_maturing(
+    alpha, frozen_now, bob_client
+):
+    # Opportunities usually close in 45 days: October's (20 days old) are maturing,
+    # September's (50 days) are not.
+    with schema_context(alpha.schema_name):
+        for label in ("2026-Q1", "2026-Q2", "2026-Q3"):
+            stored_snapshot(label, stage_days_median={"opportunity_to_customer": 45.0})
+        stored_snapshot("2026-09", opportunity_to_customer_rate=0.3)
+        stored_snapshot("2026-10", opportunity_to_customer_rate=0.0)
+    page = bob_client.get("/funnel/?period=2026-10")
+    titles = [chart.title for chart in page.context["charts"]]
+    assert "Cohort conversion over time (maturing from 2026-10)" in titles

@@ -113,6 +113,17 @@ def _series_chart(slug, title, keys, context, unit) -> Chart:
     )
 
 
+def _maturing_since(keys, context) -> str:
+    """` (maturing from 2026-09)`: the first period of the chart's series in which one of the
+    cohort rates is still maturing, so the line's late fall does not read as a collapse."""
+    for period, _ in context["series"]:
+        if maturing_keys(
+            keys, period_end=period.end, now=context["now"], medians=context["medians"]
+        ):
+            return f" (maturing from {period.label})"
+    return ""
+
+
 def _reason_chart(slug, title, counts: dict[str, int], heading: str, label: str) -> Chart:
     return breakdown_chart(
         slug=slug,
@@ -176,7 +187,11 @@ class FunnelView(DashboardPage):
                     "volumes", "Stage volumes over time", STAGE_KEYS[:3], context, "count"
                 ),
                 _series_chart(
-                    "conversion", "Cohort conversion over time", COHORT_KEYS[:4], context, "rate"
+                    "conversion",
+                    "Cohort conversion over time" + _maturing_since(COHORT_KEYS[:4], context),
+                    COHORT_KEYS[:4],
+                    context,
+                    "rate",
                 ),
                 _series_chart(
                     "stage-days", "Median days per stage", STAGE_DAYS_KEYS, context, "days"
