@@ -190,6 +190,23 @@ def test_admin_creates_and_opens_a_survey_from_the_page(alpha, alice_client):
         assert survey.reminder_days == [3, 5]
 
 
+def test_survey_form_errors_are_shown_by_their_field_and_named_by_it(alpha, alice_client):
+    # Every field that can refuse its value shows the error next to itself, and the field
+    # names the error and its help text (aria-describedby ids that exist, aria-invalid).
+    response = alice_client.post(
+        "/surveys/new/",
+        {"kind": "alignment", "title": "Pulse", "start": "now", "wave_days": 0,
+         "reminder_days": "soon", "anonymity_threshold": 5},
+    )  # fmt: skip
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field in ("wave_days", "reminder_days"):
+        assert f'id="id_{field}_error"' in html
+    assert 'aria-describedby="id_reminder_days_helptext id_reminder_days_error"' in html
+    assert 'id="id_reminder_days_helptext"' in html
+    assert html.count('aria-invalid="true"') == 2
+
+
 def test_monthly_waves_are_named_by_month_and_each_opens_with_invitations(alpha):
     admin = admin_of(alpha)
     people(alpha, "sales", 2)
