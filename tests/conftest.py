@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from smarketing.core.queues import queue_names
 from tenants import provisioning
 
 ALPHA_HOST = "alpha.localhost"
@@ -44,8 +45,9 @@ def _purge_tasks_nobody_consumed():
     from smarketing.celery import app
 
     # The queue may never have been declared: nothing to purge then.
-    with app.connection_for_write() as broker, contextlib.suppress(Exception):
-        broker.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    for queue in queue_names(settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_QUEUE_SHARDS):
+        with app.connection_for_write() as broker, contextlib.suppress(Exception):
+            broker.default_channel.queue_purge(queue)
 
 
 @pytest.fixture(autouse=True)
@@ -139,11 +141,16 @@ def test_database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_celery_worker(queue: str, **extra_env: str) -> subprocess.Popen:
-    """A real `celery worker` process on the test database, consuming `queue` only.
+def start_celery_worker(
+    queue: str, *, consume: list[str] | None = None, **extra_env: str
+) -> subprocess.Popen:
+    """A real `celery worker` process on the test database whose default queue is `queue`,
+    consuming `queue` and its kinds' queues (imports, refresh, email: smarketing/core/queues.py),
+    or only the queues named in `consume`.
 
     Returns once the worker says it is ready; its log is in test-artifacts/.
     """
+    consumed = ",".join(consume or queue_names(queue, settings.CELERY_QUEUE_SHARDS))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "smarketing.settings.test",
@@ -159,10 +166,11 @@ def start_celery_worker(queue: str, **extra_env: str) -> subprocess.Popen:
     with log.open("wb") as log_file:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "smarketing", "worker", "--pool=solo",
-             "--loglevel=INFO", "-Q", queue, "--without-heartbeat", "--without-gossip",
+             "--loglevel=INFO", "-Q", consumed, "--without-heartbeat", "--without-gossip",
              "--without-mingle"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
         )  # fmt: skip
+    worker.log_path = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
     while b"ready." not in log.read_bytes():
         if worker.poll() is not None or time.monotonic() > deadline:

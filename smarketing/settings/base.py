@@ -2,10 +2,14 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from kombu import Queue
+
+from smarketing.core.queues import queue_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -19,6 +23,11 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def celery_queues(default_queue: str, shards: int) -> list[Queue]:
+    """The queues a worker without -Q consumes: the default one and each kind's."""
+    return [Queue(name) for name in queue_names(default_queue, shards)]
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-secret-key-change-me")
@@ -107,7 +116,27 @@ if DATABASE_POOL_SIZE:
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         "max_idle": 300,
     }
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# A PostgreSQL read replica for the dashboards' reads (GET requests, figures only; writes,
+# transactions, sessions and users stay on the primary): smarketing/core/replica.py. Same
+# options and pool as the primary; tests mirror it onto the test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_APPS = ["funnel", "kpis", "slas", "surveys"]
+if DATABASE_REPLICA_URL:
+    _replica: dict[str, Any] = dict(DATABASES["default"])
+    _replica_url: dict[str, Any] = dict(dj_database_url.parse(DATABASE_REPLICA_URL))
+    _replica.update(
+        {key: _replica_url[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    )
+    _replica["OPTIONS"] = {
+        **_db_options,
+        "application_name": f"{_db_options['application_name']}-ro",
+    }
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica  # type: ignore[assignment]
+DATABASE_ROUTERS = [
+    "smarketing.core.replica.ReplicaRouter",
+    "django_tenants.routers.TenantSyncRouter",
+]
 # `SET search_path` once per connection and schema rather than before every cursor: django-tenants
 # forgets the path it set whenever the schema changes, the connection closes or goes back to the
 # pool, or a transaction rolls back, and nothing in the product sets the path by hand. Halves the
@@ -125,6 +154,8 @@ MIDDLEWARE = [
     # unknown host or a suspended workspace get their stylesheet too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.WorkspaceRoutingMiddleware",
+    # GET/HEAD: dashboard figures from the read replica when DATABASE_REPLICA_URL is set.
+    "smarketing.core.replica.ReplicaReadsMiddleware",
     "smarketing.configuration.middleware.WorkspaceTimeZoneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -256,6 +287,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/
 # No results are needed by the product; tests set one to read what a task answered.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "smarketing")
+# Imports, KPI refreshes and emails on queues of their own (`<default>.imports`, `.refresh`,
+# `.email`; split by workspace into CELERY_QUEUE_SHARDS queues each when more than 1), so each
+# kind can get its own workers: see smarketing/core/queues.py and docs/scaling.md. A worker
+# started without -Q consumes them all.
+CELERY_QUEUE_SHARDS = int(os.environ.get("CELERY_QUEUE_SHARDS", "1"))
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, CELERY_QUEUE_SHARDS)
+CELERY_TASK_ROUTES = ["smarketing.core.queues.task_route"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

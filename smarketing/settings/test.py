@@ -1,6 +1,7 @@
 import os
 
 from .base import *  # noqa: F403
+from .base import CELERY_QUEUE_SHARDS, celery_queues
 
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -23,5 +24,6 @@ WHITENOISE_USE_FINDERS = True
 # Tasks sent by tests must never reach a development worker on the same broker: they name
 # schemas of the test database. Test workers consume private queues (see tests/conftest.py).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "smarketing-tests")
+CELERY_TASK_QUEUES = celery_queues(CELERY_TASK_DEFAULT_QUEUE, CELERY_QUEUE_SHARDS)
 # The API's own throttle is tested with its own rates; the rest of the suite never meets it.
 API_THROTTLE_RATES = {"user": "100000/min", "anon": "100000/min"}
