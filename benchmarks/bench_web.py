@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import benchmarks
+from benchmarks.report import row
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -233,21 +233,10 @@ def measure(seconds: int, connections: int) -> dict[str, Load]:
     return loads
 
 
-def _result(**row) -> None:
-    """A row of `make bench`'s table (`benchmarks.result`), or a printed line without it."""
-    record = getattr(benchmarks, "result", None)
-    if record is not None:
-        record(**row)
-        return
-    print(
-        "  -> " + "; ".join(f"{name} {value}" for name, value in row.items() if value), flush=True
-    )
-
-
 def report(loads: dict[str, Load], seconds: int, connections: int) -> None:
     baseline = loads["baseline"]
     setup = f"gunicorn 2 workers, wrk {connections} connections, {seconds} s"
-    _result(
+    row(
         goal="3",
         name="web baseline: bare view, one row",
         value=baseline.rps,
@@ -261,7 +250,7 @@ def report(loads: dict[str, Load], seconds: int, connections: int) -> None:
     ):
         load = loads[key]
         ratio = load.rps / baseline.rps if baseline.rps else None
-        _result(
+        row(
             goal="3",
             name=f"web {name}",
             value=load.rps,
@@ -274,7 +263,7 @@ def report(loads: dict[str, Load], seconds: int, connections: int) -> None:
             note=f"{load.latencies()}; errors {load.errors}",
         )
     nps = loads["nps"]
-    _result(
+    row(
         goal="3",
         name="web public NPS submit p99",
         value=nps.p99,
