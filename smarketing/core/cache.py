@@ -43,12 +43,19 @@ class RedisCache(DjangoRedisCache):
         self._class = ReusedClientRedisCacheClient
 
 
+def cache_backend(cache: Any) -> Any:
+    """The backend behind `django.core.cache.cache` (a proxy to the current thread's one)."""
+    connections = getattr(cache, "_connections", None)
+    return cache if connections is None else connections[cache._alias]
+
+
 def window_counter_hit(cache: Any, key: str, seconds: int) -> tuple[int, int]:
     """Count one more hit on `key` in the current window of `seconds` and return (hits in this
     window, hits in the previous one), in one round trip on Redis (a pipeline of INCR, EXPIRE
     and GET), with any other cache in three calls. The counters expire after two windows."""
     window = int(time.time() // seconds)
     current, previous = f"{key}:{window}", f"{key}:{window - 1}"
+    cache = cache_backend(cache)
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(write=True)
         current_key = cache.make_and_validate_key(current)

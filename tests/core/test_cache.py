@@ -9,7 +9,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
-from smarketing.core.cache import RedisCache, window_counter_hit
+from smarketing.core.cache import RedisCache, cache_backend, window_counter_hit
 from tests.conftest import ALPHA_HOST, BETA_HOST, client_for
 
 pytestmark = pytest.mark.skipif(
@@ -60,6 +60,9 @@ def test_the_api_throttle_on_redis_counts_per_person_and_workspace(alpha, beta, 
         "routing": settings.CACHES["routing"],
     }
     with override_settings(CACHES=caches, API_THROTTLE_RATES={"user": "3/min", "anon": "2/min"}):
+        from django.core.cache import cache
+
+        assert isinstance(cache_backend(cache), RedisCache)  # the one-round-trip path
         alice_api = client_for(ALPHA_HOST, alice)
         statuses = [alice_api.get("/api/v1/me/").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
