@@ -11,12 +11,14 @@ import subprocess
 import sys
 import uuid
 from contextlib import closing
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
 
+from smarketing.core.periods import period_parse
 from smarketing.core.replica import REPLICA, replica_reads
 from smarketing.kpis.models import KpiSnapshot
 from smarketing.kpis.selectors.context import kpi_period_parse
@@ -25,6 +27,7 @@ from tests.conftest import ALPHA_HOST, BETA_HOST, client_for
 DATABASES = pytest.mark.django_db(databases=["default", REPLICA])
 
 PERIOD = "2025-03"
+UTC = ZoneInfo("UTC")
 
 
 def _admin_connection():
@@ -67,9 +70,9 @@ def replica_database(django_db_setup, django_db_blocker):
                     cursor.execute(f'CREATE SCHEMA "{workspace.schema_name}"')
                 with replica.schema_editor() as editor:
                     editor.create_model(KpiSnapshot)
-                with schema_context(workspace.schema_name):
-                    period = kpi_period_parse(PERIOD)
-                _snapshot(leads, period).save(using=REPLICA)
+                # Not kpi_period_parse: outside a test's transaction it would store a settings
+                # row in the workspace for good. The test workspaces' zone is UTC.
+                _snapshot(leads, period_parse(PERIOD, UTC)).save(using=REPLICA)
             replica.set_schema_to_public()
             connection.set_schema_to_public()
         yield name
