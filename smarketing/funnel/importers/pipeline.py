@@ -462,6 +462,13 @@ def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
                 else:
                     cursor.execute(sql.upsert(column_map))
                     written, new_low, new_high = cursor.fetchone()
+            references = sql.lead_references_bounds(column_map)
+            if written and references:
+                with _timed(job, "dates of rows naming the leads"):
+                    cursor.execute(references)
+                    ref_low, ref_high = cursor.fetchone()
+                old_low = min((v for v in (old_low, ref_low) if v is not None), default=None)
+                old_high = max((v for v in (old_high, ref_high) if v is not None), default=None)
     except OperationalError:
         raise
     except DatabaseError as error:

@@ -656,6 +656,31 @@ def upsert(column_map: ColumnMap, *, returning: bool = True) -> str:
     )
 
 
+# Rows of other kinds that name a lead, with their dates: they are counted by their lead's
+# source, so a new lead or a changed source changes the periods of *their* dates too.
+LEAD_REFERENCES = (
+    ("funnel_deal", ("created_at", "closed_at"), False),
+    ("funnel_activity", ("date",), False),
+    ("funnel_contentdownload", ("date",), True),
+)
+
+
+def lead_references_bounds(column_map: ColumnMap) -> str | None:
+    """Earliest and latest dates of the deals, activities and content naming a lead of the
+    file (leads imports only; None otherwise). Every lead of the file, changed or not: a
+    superset of the leads written, at the cost of one index-free semi-join per table."""
+    if column_map.kind.table != "funnel_lead":
+        return None
+    keys = f"SELECT t_lead_id FROM ({_texts(column_map)}) AS texts"
+    parts = []
+    for table, columns, is_date in LEAD_REFERENCES:
+        values = [f"({name})::timestamptz" if is_date else name for name in columns]
+        low = values[0] if len(values) == 1 else f"LEAST({', '.join(values)})"
+        high = values[0] if len(values) == 1 else f"GREATEST({', '.join(values)})"
+        parts.append(f"SELECT {low} AS low, {high} AS high FROM {table} WHERE lead_id IN ({keys})")
+    return f"SELECT min(low), max(high) FROM ({' UNION ALL '.join(parts)}) AS referencing"
+
+
 def table_bounds(column_map: ColumnMap) -> str:
     """Earliest and latest dates in the whole table, in one scan (the date columns carry no
     index: each would cost every import more than this scan costs a first one)."""
