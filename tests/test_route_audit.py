@@ -49,8 +49,9 @@ from smarketing.accounts import services as account_services
 from smarketing.accounts.models import User
 from smarketing.configuration import services as configuration_services
 from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.funnel import reason_services
 from smarketing.funnel import services as funnel_services
-from smarketing.funnel.models import ColumnMapping, ImportJob
+from smarketing.funnel.models import ColumnMapping, ImportJob, Reason
 from smarketing.kpis import services as kpi_services
 from smarketing.kpis.models import KpiSnapshot
 from smarketing.kpis.selectors.context import kpi_period_parse
@@ -81,6 +82,8 @@ MARKER_CUSTOMER = "customer-zeta@alpha-client.test"
 MARKER_SLA = "Alpha confidential SLA"
 MARKER_MQL = "ALPHA-MQL-8842"
 MARKER_DEFINITION = "Alpha confidential definition of an MQL"
+MARKER_REASON = "Alpha confidential loss reason"
+MARKER_REJECTION = "Alpha confidential rejection value"
 ALPHA_MARKERS = (
     "alice@alpha.test",
     "bob@alpha.test",
@@ -97,6 +100,8 @@ ALPHA_MARKERS = (
     MARKER_SLA,
     MARKER_MQL,
     MARKER_DEFINITION,
+    MARKER_REASON,
+    MARKER_REJECTION,
 )
 
 IMPORT_CSV = (
@@ -120,6 +125,7 @@ SNEAKY_SLA = {
     "period": "month",
     "team": "marketing",
 }
+SNEAKY_REASON = {"kind": "loss", "name": "Sneaky reason"}
 
 
 def upload(
@@ -246,6 +252,13 @@ COVERED: dict[str, Route] = {
         },
     ),
     "slas/from-goal/": Route("/slas/from-goal/?revenue=100000&period=2025-Q1"),
+    # --- rejection and loss reasons -------------------------------------------------------
+    "reasons/": Route("/reasons/?period=2025-01", owner_sees=(MARKER_REJECTION, MARKER_SOURCE)),
+    "reasons/lists/": Route(
+        "/reasons/lists/",
+        owner_sees=(MARKER_REASON, MARKER_REJECTION),
+        writes={"post": {"action": "add", **SNEAKY_REASON}},
+    ),
     "slas/breaches/": Route(
         "/slas/breaches/?kind=response&period=2025-01", owner_sees=(MARKER_MQL, MARKER_SOURCE)
     ),
@@ -460,7 +473,32 @@ COVERED: dict[str, Route] = {
         "/admin/slas/sla/{sla_id}/", owner_status=302, writes=EVERY_WRITE_EMPTY, alpha_ids=True
     ),
     # Registering a model of another app adds it to this pattern: audit its admin pages too.
-    "admin/^(?P<app_label>accounts|slas)/$": Route("/admin/slas/", owner_sees=("SLAs",)),
+    "admin/funnel/reason/": Route("/admin/funnel/reason/", owner_sees=(MARKER_REASON,)),
+    "admin/funnel/reason/add/": Route(
+        "/admin/funnel/reason/add/", writes={"post": {**SNEAKY_REASON, "position": 0}}
+    ),
+    "admin/funnel/reason/<path:object_id>/history/": Route(
+        "/admin/funnel/reason/{reason_id}/history/", owner_sees=(MARKER_REASON,), alpha_ids=True
+    ),
+    "admin/funnel/reason/<path:object_id>/delete/": Route(
+        "/admin/funnel/reason/{reason_id}/delete/",
+        owner_sees=(MARKER_REASON,),
+        writes={"post": {"post": "yes"}},
+        alpha_ids=True,
+    ),
+    "admin/funnel/reason/<path:object_id>/change/": Route(
+        "/admin/funnel/reason/{reason_id}/change/",
+        owner_sees=(MARKER_REASON,),
+        writes={"post": {"name": "Sneaky rename", "position": 0}},
+        alpha_ids=True,
+    ),
+    "admin/funnel/reason/<path:object_id>/": Route(
+        "/admin/funnel/reason/{reason_id}/",
+        owner_status=302,
+        writes=EVERY_WRITE_EMPTY,
+        alpha_ids=True,
+    ),
+    "admin/^(?P<app_label>accounts|funnel|slas)/$": Route("/admin/slas/", owner_sees=("SLAs",)),
     "admin/(?P<url>.*)$": Route("/admin/no-such-page/", owner_status=404),
     # --- /api/v1/ -------------------------------------------------------------------------
     "api/v1/me/": Route("/api/v1/me/", owner_sees=("alice@alpha.test",)),
@@ -538,6 +576,33 @@ COVERED: dict[str, Route] = {
         owner_sees=(MARKER_SOURCE,),
         writes={"patch": {"currency": "EUR", "channel_ownership": {"sneaky": "sales"}}},
     ),
+    "api/v1/reasons/": Route("/api/v1/reasons/?kind=loss", owner_sees=(MARKER_REASON,)),
+    "api/v1/reasons/unknown/": Route(
+        "/api/v1/reasons/unknown/?kind=rejection", owner_sees=(MARKER_REJECTION,)
+    ),
+    "api/v1/reasons/create/": Route(
+        "/api/v1/reasons/create/", owner_status=405, writes={"post": SNEAKY_REASON}
+    ),
+    "api/v1/reasons/map/": Route(
+        "/api/v1/reasons/map/",
+        owner_status=405,
+        writes={"put": {"kind": "rejection", "value": "Sneaky", "reason": 1}},
+    ),
+    "api/v1/reasons/<int:pk>/": Route(
+        "/api/v1/reasons/{reason_id}/", owner_sees=(MARKER_REASON,), alpha_ids=True
+    ),
+    "api/v1/reasons/<int:pk>/update/": Route(
+        "/api/v1/reasons/{reason_id}/update/",
+        owner_status=405,
+        writes={"patch": {"name": "Sneaky rename"}},
+        alpha_ids=True,
+    ),
+    "api/v1/reasons/<int:pk>/delete/": Route(
+        "/api/v1/reasons/{reason_id}/delete/",
+        owner_status=405,
+        writes={"delete": {}},
+        alpha_ids=True,
+    ),
     "api/v1/slas/": Route("/api/v1/slas/", owner_sees=(MARKER_SLA,)),
     "api/v1/slas/create/": Route(
         "/api/v1/slas/create/", owner_status=405, writes={"post": {**SNEAKY_SLA, "source": None}}
@@ -613,6 +678,10 @@ COVERED: dict[str, Route] = {
 
 # Covered routes for workspace admins only, even to read (the whole admin site is, too).
 ADMINS_ONLY = {
+    "api/v1/reasons/create/",
+    "api/v1/reasons/map/",
+    "api/v1/reasons/<int:pk>/update/",
+    "api/v1/reasons/<int:pk>/delete/",
     "glossary/new/",
     "glossary/leads/",
     "slas/new/",
@@ -652,7 +721,10 @@ ADMINS_ONLY = {
 }
 
 # Writes that only admins may make on routes that members (and viewers) may read.
-ADMIN_ONLY_WRITES = {("api/v1/import-mappings/<str:kind>/<str:file_format>/", "put")}
+ADMIN_ONLY_WRITES = {
+    ("api/v1/import-mappings/<str:kind>/<str:file_format>/", "put"),
+    ("reasons/lists/", "post"),
+}
 
 # Routes that answer without an account, by design. Each still must show nothing of alpha
 # beyond `may_show` (what its link exists for), never fail, and treat a foreign session as none.
@@ -846,6 +918,19 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
         # An MQL never touched (a breach of both SLAs in January 2025) and an SLA missed then,
         # whose alert notified alice.
         insert_lead(MARKER_MQL, created_at="2025-01-09", mql_at="2025-01-10", source=MARKER_SOURCE)
+        # An MQL sent back with a value on no list, and a loss reason of alpha's own; its id
+        # must name nothing in beta (both start with the same default lists).
+        insert_lead(
+            created_at="2025-01-09",
+            mql_at="2025-01-10",
+            rejected_at="2025-01-12",
+            rejection_reason=MARKER_REJECTION,
+            source=MARKER_SOURCE,
+        )
+        reason = reason_services.reason_create(kind="loss", name=MARKER_REASON)
+        while schema_has_reason(beta.schema_name, reason.pk):
+            reason.delete()
+            reason = reason_services.reason_create(kind="loss", name=MARKER_REASON)
         sla = Sla.objects.create(
             name=MARKER_SLA, kpi="mqls", comparator=">=", target=5, period="month",
             team="shared", created_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -883,6 +968,7 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
             "draft_id": draft.pk,
             "user_content_type_id": user_content_type_id,
             "sla_id": sla.pk,
+            "reason_id": reason.pk,
             "definition_number": definition.number,
             # The member never signs in here: a sign-in would void the token (it hashes last_login).
             "reset_uid": urlsafe_base64_encode(force_bytes(member.pk)),
@@ -891,6 +977,11 @@ def world(settings, tmp_path, alpha, beta, alice, bob, charlie) -> World:
         media_root=Path(settings.MEDIA_ROOT),
         import_file_name=job.file.name,
     )
+
+
+def schema_has_reason(schema_name: str, reason_id: int) -> bool:
+    with schema_context(schema_name):
+        return Reason.objects.filter(pk=reason_id).exists()
 
 
 # --- requests ------------------------------------------------------------------------------

@@ -143,6 +143,60 @@ def breakdown_chart(
     )
 
 
+NO_REASON = "No reason given"
+
+
+def reason_order(listed: Sequence[str], counts: dict[str, int]) -> list[str]:
+    """The reasons to show: those of the workspace's list that occur, in the list's order, then
+    the values on no list by count (most first), then rows without a reason ("")."""
+    on_list = [name for name in listed if counts.get(name)]
+    others = sorted(
+        (name for name in counts if name not in set(listed) and name and counts[name]),
+        key=lambda name: (-counts[name], name),
+    )
+    return [*on_list, *others, *([""] if counts.get("") else [])]
+
+
+def reason_label(reason: str) -> str:
+    return reason or NO_REASON
+
+
+def reason_bar_chart(
+    *, slug: str, title: str, reasons: Sequence[str], counts: dict[str, int], series_label: str
+) -> Chart:
+    """One bar per reason (in `reasons`' order)."""
+    return breakdown_chart(
+        slug=slug,
+        title=title,
+        rows=[(reason_label(reason), [counts.get(reason, 0)]) for reason in reasons],
+        series_labels=[series_label],
+        unit="count",
+        label_heading="reason",
+    )
+
+
+def reason_stack_chart(
+    *,
+    slug: str,
+    title: str,
+    groups: Sequence[str],
+    reasons: Sequence[str],
+    counts: dict[tuple[str, str], int],
+    label_heading: str,
+) -> Chart:
+    """Stacked bars: one bar per group (a source, an owner, a period), one segment per reason;
+    `counts` maps (group, reason) to a count (absent is 0)."""
+    return breakdown_chart(
+        slug=slug,
+        title=title,
+        rows=[(group, [counts.get((group, reason), 0) for reason in reasons]) for group in groups],
+        series_labels=[reason_label(reason) for reason in reasons],
+        unit="count",
+        label_heading=label_heading,
+        stacked=True,
+    )
+
+
 # --- sparklines: small inline SVG, no script ------------------------------------------------
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 28, 3

@@ -30,6 +30,7 @@ NAVIGATION = (
     ("Sources", "dashboard:sources", ("dashboard:sources",), True),
     ("Marketing", "dashboard:marketing", ("dashboard:marketing",), True),
     ("Sales", "dashboard:sales", ("dashboard:sales",), True),
+    ("Reasons", "dashboard:reasons", ("dashboard:reasons", "dashboard:reason_lists"), True),
     ("KPIs", "dashboard:kpis", ("dashboard:kpis",), True),
     (
         "SLAs",

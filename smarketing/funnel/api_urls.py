@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import apis
+from . import apis, reason_apis
 
 urlpatterns = [
     path("imports/", apis.ImportJobListApi.as_view(), name="api-imports"),
@@ -26,4 +26,17 @@ urlpatterns = [
         name="api-import-mapping",
     ),
     path("exports/<str:kind>/", apis.FunnelExportApi.as_view(), name="api-export"),
+    path("reasons/", reason_apis.ReasonListApi.as_view(), name="api-reasons"),
+    path(
+        "reasons/unknown/", reason_apis.ReasonUnknownValuesApi.as_view(), name="api-reasons-unknown"
+    ),
+    path("reasons/create/", reason_apis.ReasonCreateApi.as_view(), name="api-reason-create"),
+    path("reasons/map/", reason_apis.ReasonMapApi.as_view(), name="api-reason-map"),
+    path("reasons/<int:pk>/", reason_apis.ReasonDetailApi.as_view(), name="api-reason"),
+    path(
+        "reasons/<int:pk>/update/", reason_apis.ReasonUpdateApi.as_view(), name="api-reason-update"
+    ),
+    path(
+        "reasons/<int:pk>/delete/", reason_apis.ReasonDeleteApi.as_view(), name="api-reason-delete"
+    ),
 ]

@@ -9,6 +9,7 @@ then `unattributed`), and files of different kinds arrive in any order.
 """
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Stage(models.TextChoices):
@@ -144,6 +145,60 @@ class ContentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.lead_id} {self.asset}"
+
+
+# --- Rejection and loss reasons ---------------------------------------------------------------
+
+
+class ReasonKind(models.TextChoices):
+    REJECTION = "rejection", "MQL rejection reasons"
+    LOSS = "loss", "Deal loss reasons"
+
+
+# Kind → (table, column) of the funnel rows its reasons label.
+REASON_COLUMNS = {
+    ReasonKind.REJECTION: ("funnel_lead", "rejection_reason"),
+    ReasonKind.LOSS: ("funnel_deal", "lost_reason"),
+}
+
+
+class Reason(models.Model):
+    """One entry of the workspace's list of MQL rejection reasons or of deal loss reasons.
+
+    Imports store a reason's name for every value that is the name (in any letter case) or one
+    of its aliases; any other value is kept as the file had it, listed for an admin to map."""
+
+    kind = models.CharField(max_length=9, choices=ReasonKind.choices)
+    name = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "kind", name="funnel_reason_kind_name_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReasonAlias(models.Model):
+    """A value a CRM writes (`Bad timing - back to nurturing`) that means one reason of the list;
+    saved when an admin maps an unknown value, so later imports map it too."""
+
+    reason = models.ForeignKey(Reason, on_delete=models.CASCADE, related_name="aliases")
+    # The reason's kind, repeated so that one value means one reason per kind.
+    kind = models.CharField(max_length=9, choices=ReasonKind.choices)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name_plural = "reason aliases"
+        constraints = [
+            models.UniqueConstraint(Lower("value"), "kind", name="funnel_reasonalias_value_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} → {self.reason.name}"
 
 
 # --- Imports ---------------------------------------------------------------------------------

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # months as midnight in the workspace time zone).
 # Sent with `send`, not `send_robust`: a failing subscriber is an error, never skipped quietly.
 import_stored = Signal()
+
+# Stored rejection or loss reasons were relabelled (an admin mapped a value onto a reason,
+# renamed one, or added one that names stored values), and the transaction committed. Keyword
+# arguments: `start` / `end`, the earliest and latest date of the rows relabelled (inclusive).
+reasons_relabelled = Signal()

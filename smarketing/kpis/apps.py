@@ -9,7 +9,7 @@ class KpisConfig(AppConfig):
         from smarketing.configuration.signals import kpi_inputs_changed
         from smarketing.core.outbox import Outbox, outbox_register
         from smarketing.funnel.panels import data_page_panel_register
-        from smarketing.funnel.signals import import_stored
+        from smarketing.funnel.signals import import_stored, reasons_relabelled
 
         from . import panels, receivers, services
         from .models import JobStatus, KpiSnapshotJob
@@ -24,6 +24,9 @@ class KpisConfig(AppConfig):
         )
 
         import_stored.connect(receivers.on_import_stored, dispatch_uid="kpis.import_stored")
+        reasons_relabelled.connect(
+            receivers.on_reasons_relabelled, dispatch_uid="kpis.reasons_relabelled"
+        )
         kpi_inputs_changed.connect(
             receivers.on_kpi_inputs_changed, dispatch_uid="kpis.kpi_inputs_changed"
         )

@@ -60,6 +60,12 @@ def _workspace_measure_flipped(fact: Fact, import_id: int) -> bool:
         return cursor.fetchone()[0] == stored
 
 
+def on_reasons_relabelled(*, start: datetime, end: datetime, **_: Any) -> None:
+    """Stored reasons were relabelled: the snapshots' counts by reason of those periods (and
+    every later one) are recomputed."""
+    kpi_snapshot_refresh_enqueue(import_id=None, start=start, end=end)
+
+
 def on_kpi_inputs_changed(*, time_zone_changed: bool, **_: Any) -> None:
     """A setting KPI values depend on changed: recompute the trailing 18 months, or the whole
     history when the time zone changed.

@@ -36,7 +36,8 @@ ADA = {
     ("name", "owner", "bob_reason"),
     [
         ("hubspot_contacts_became_dates.csv", "Jane Owner", "Unqualified"),
-        ("hubspot_contacts_date_entered.csv", "Jane Owner", "Bad Timing"),
+        # HubSpot's "Bad Timing" is the default list's "Bad timing": stored with its name.
+        ("hubspot_contacts_date_entered.csv", "Jane Owner", "Bad timing"),
         ("hubspot_contacts_internal_names.csv", "31415", "Unqualified"),
     ],
 )

@@ -17,7 +17,9 @@ from smarketing.configuration.services import workspace_settings_update
 from smarketing.configuration.signals import kpi_inputs_changed
 from smarketing.funnel import services as funnel_services
 from smarketing.funnel.models import ImportJob
-from smarketing.funnel.signals import import_stored
+from smarketing.funnel import reason_services
+from smarketing.funnel.models import Reason
+from smarketing.funnel.signals import import_stored, reasons_relabelled
 from smarketing.kpis import receivers, services
 from smarketing.kpis.models import KpiSnapshot, KpiSnapshotJob
 from tests.kpis.conftest import lead
@@ -33,6 +35,25 @@ def test_the_kpi_app_subscribes_to_stored_imports():
 
 def test_the_kpi_app_subscribes_to_setting_changes():
     assert receivers.on_kpi_inputs_changed in _receivers(kpi_inputs_changed, WorkspaceSettings)
+
+
+def test_the_kpi_app_subscribes_to_relabelled_reasons():
+    assert receivers.on_reasons_relabelled in _receivers(reasons_relabelled, Reason)
+
+
+@pytest.mark.django_db
+def test_mapping_a_reason_value_queues_a_refresh_of_the_rows_periods(
+    alpha, django_capture_on_commit_callbacks
+):
+    with schema_context(alpha.schema_name):
+        lead("L1", created_at="2025-03-01", rejected_at="2025-03-14", rejection_reason="Meh")
+        lead("L2", created_at="2025-03-01", rejected_at="2025-06-02", rejection_reason="meh")
+        not_a_fit = Reason.objects.get(kind="rejection", name="Not a fit")
+        with django_capture_on_commit_callbacks(execute=True):
+            reason_services.reason_value_map(kind="rejection", value="MEH", reason=not_a_fit)
+        job = KpiSnapshotJob.objects.get()
+        assert job.range_start == datetime(2025, 3, 14, tzinfo=UTC)
+        assert job.range_end >= datetime(2025, 6, 2, tzinfo=UTC)
 
 
 @pytest.mark.django_db

@@ -30,6 +30,8 @@ class Column:
     type: ColumnType = ColumnType.TEXT
     required: bool = False
     choices: tuple[str, ...] = ()
+    # A reason column: the kind of the workspace's reason list its values are mapped onto.
+    reasons: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ KINDS: dict[str, KindSpec] = {
                 Column("opportunity_at", DT),
                 Column("customer_at", DT),
                 Column("rejected_at", DT),
-                Column("rejection_reason"),
+                Column("rejection_reason", reasons="rejection"),
                 Column("first_touch_at", DT),
                 Column("owner"),
             ),
@@ -98,7 +100,7 @@ KINDS: dict[str, KindSpec] = {
                 Column("amount", ColumnType.MONEY, required=True),
                 Column("lead_id"),
                 Column("closed_at", DT),
-                Column("lost_reason"),
+                Column("lost_reason", reasons="loss"),
                 Column("owner"),
                 Column("currency", ColumnType.CURRENCY),
             ),

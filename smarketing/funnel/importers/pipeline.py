@@ -515,6 +515,8 @@ def import_session_prepare(cursor, column_map: ColumnMap) -> None:
         cursor.execute(statement)
     column_map.collation = _unicode_collation(cursor)
     _value_map_load(cursor, column_map)
+    for statement in sql.reason_map_create():
+        cursor.execute(statement)
 
 
 def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, progress) -> None:
@@ -561,6 +563,7 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
         _salesforce_link_deals(cursor)
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.VALUE_MAP}")
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.REASON_MAP}")
     cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
     _finish(
         job,

@@ -18,6 +18,9 @@ from .mappings import ColumnMap, ParseOptions
 
 STAGING = "import_staging"
 VALUE_MAP = "import_value_map"
+# The workspace's reason lists as (kind, lower-cased value, reason name): every reason's name
+# and every alias an admin saved (SPEC 2's rejection and loss reasons, issue 9).
+REASON_MAP = "import_reason_map"
 
 # pg_temp functions: the guard that aborts the optimistic upsert, and a try-cast for the
 # detailed validation (an exception block per call: slow, so only on the error path).
@@ -214,6 +217,8 @@ class Reader:
         if spec.name == "deals" and column.name == "closed_at" and not lenient:
             missing = f"CASE WHEN lower(t_status) IN ('won', 'lost') THEN {reject} END"
         if column.type == ColumnType.TEXT:
+            if column.reasons:
+                return reason_mapped(column.reasons, f"COALESCE({t}, {missing})")
             return f"COALESCE({t}, {missing})"
         if column.type == ColumnType.CHANNEL:
             empty = "'unknown'" if lenient else reject
@@ -325,6 +330,30 @@ def value_map_create() -> str:
     return (
         f"CREATE TEMP TABLE {VALUE_MAP} (column_name text, file_value text, value text, "
         "PRIMARY KEY (column_name, file_value)) ON COMMIT DROP"
+    )
+
+
+def reason_map_create() -> tuple[str, ...]:
+    """The reason lists as a temporary table the upsert looks values up in: an alias first,
+    then a reason's own name, both in any letter case and without surrounding spaces."""
+    return (
+        f"DROP TABLE IF EXISTS pg_temp.{REASON_MAP}",
+        f"CREATE TEMP TABLE {REASON_MAP} (kind text, value_key text, name text, "
+        "PRIMARY KEY (kind, value_key)) ON COMMIT DROP",
+        f"INSERT INTO pg_temp.{REASON_MAP} SELECT alias.kind, lower(btrim(alias.value)), "
+        "reason.name FROM funnel_reasonalias AS alias "
+        "JOIN funnel_reason AS reason ON reason.id = alias.reason_id ON CONFLICT DO NOTHING",
+        f"INSERT INTO pg_temp.{REASON_MAP} SELECT kind, lower(btrim(name)), name "
+        "FROM funnel_reason ON CONFLICT DO NOTHING",
+    )
+
+
+def reason_mapped(kind: str, value: str) -> str:
+    """`value` (text, not null) as the name of the reason it means, or unchanged when it is
+    on no list (kept for an admin to map)."""
+    return (
+        f"COALESCE((SELECT name FROM pg_temp.{REASON_MAP} WHERE kind = {sql_literal(kind)} "
+        f"AND value_key = lower(btrim({value}))), {value})"
     )
 
 
