@@ -49,6 +49,10 @@ HISTORY_PERIODS = 12
 MEASURE_FIELDS = ("kpi", "source", "period")
 
 
+class SlaNameTaken(ValidationError):
+    """A valid SLA whose name another SLA has (the API answers 409)."""
+
+
 def _validated(slas: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The SLAs' fields as stored (no source: empty); ValidationError listing every problem."""
     problems = slas_problems(slas)
@@ -85,7 +89,7 @@ def sla_create(*, terms: Mapping[str, Any], created_at: datetime | None = None) 
     """A new SLA; ValidationError (naming the SLA) and nothing stored when it is invalid."""
     (fields,) = _validated([terms])
     if _name_taken(fields["name"]):
-        raise ValidationError([f'SLA "{fields["name"]}": an SLA of that name already exists'])
+        raise SlaNameTaken([f'SLA "{fields["name"]}": an SLA of that name already exists'])
     sla = Sla.objects.create(**fields, created_at=created_at or timezone.now())
     _evaluate_later([sla.pk])
     return sla
@@ -105,7 +109,7 @@ def sla_update(*, sla: Sla, terms: Mapping[str, Any]) -> Sla:
     or period kind changes, the SLA measures something else and its history is recomputed."""
     (fields,) = _validated([terms])
     if _name_taken(fields["name"], other_than=sla.pk):
-        raise ValidationError([f'SLA "{fields["name"]}": an SLA of that name already exists'])
+        raise SlaNameTaken([f'SLA "{fields["name"]}": an SLA of that name already exists'])
     if _apply_terms(sla, fields):
         sla.evaluations.all().delete()
     sla.retired_at = None
