@@ -15,10 +15,9 @@ from django_tenants.utils import schema_context
 from smarketing.configuration.models import WorkspaceSettings
 from smarketing.configuration.services import workspace_settings_update
 from smarketing.configuration.signals import kpi_inputs_changed
-from smarketing.funnel import services as funnel_services
-from smarketing.funnel.models import ImportJob
 from smarketing.funnel import reason_services
-from smarketing.funnel.models import Reason
+from smarketing.funnel import services as funnel_services
+from smarketing.funnel.models import ImportJob, Reason
 from smarketing.funnel.signals import import_stored, reasons_relabelled
 from smarketing.kpis import receivers, services
 from smarketing.kpis.models import KpiSnapshot, KpiSnapshotJob
