@@ -34,6 +34,8 @@ def test_kpi_page_defaults_to_the_last_complete_month_and_formats_values(
     keys = [row["key"] for section in page.context["sections"] for row in section["rows"]]
     assert sorted(keys) == sorted(SCALAR_KPI_KEYS)
     assert b"not a period" in bob_client.get("/kpis/?period=soon").content
+    # The figures link the shared definitions they were counted by (the glossary).
+    assert 'href="/glossary/">definitions v1</a>' in html
 
 
 def test_kpi_page_compares_with_the_same_period_last_year(alpha, frozen_now, bob_client):

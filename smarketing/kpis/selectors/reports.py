@@ -108,6 +108,8 @@ def kpi_figures_read(period: Period) -> dict[str, Any] | None:
             "details": snapshot.details,
             "computed_at": snapshot.computed_at,
             "computed": "snapshot",
+            # The shared definitions (glossary version) the figures were counted by.
+            "definitions_version": snapshot.definitions_version,
         }
     key = f"kpi-range:{period.first_day}:{period.end_day}:{kpi_snapshot_version()}"
     cached = cache.get(key)
@@ -121,6 +123,7 @@ def kpi_figures_read(period: Period) -> dict[str, Any] | None:
             "computed_at": timezone.now(),
             "computed": "range",
             "recomputing": False,
+            "definitions_version": kpi_context_get().definitions_version,
         }
         cache.set(key, cached, RANGE_CACHE_SECONDS)
     return cached
