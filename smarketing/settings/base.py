@@ -375,6 +375,9 @@ SPECTACULAR_SETTINGS = {
         "TeamEnum": "smarketing.accounts.models.Team",
         "SurveyKindEnum": "surveys.models.SurveyKind",
         "SurveyStatusEnum": "surveys.models.SurveyStatus",
+        "SlaTeamEnum": "smarketing.slas.models.SlaTeam",
+        "SlaStatusEnum": "smarketing.slas.models.EvaluationStatus",
+        "ReasonKindEnum": "smarketing.funnel.models.ReasonKind",
     },
     # Swagger UI from the static files (drf-spectacular-sidecar), no CDN: works offline and
     # under the Content-Security-Policy (its start script is a file too: the split view).
