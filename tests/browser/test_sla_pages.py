@@ -2,7 +2,9 @@
 overdue MQLs, the glossary both teams signed, the inbox, and the rejection and loss pages with
 their reason lists, at 1440×900 and 390×844: charts drawn, no console error or CSP violation
 (the browser conftest watches every page), nothing wider than the viewport, zero axe-core WCAG
-2.1 A/AA violations. Screenshots land in test-artifacts/screenshots/slas-*.png.
+2.1 A/AA violations, no reference to a missing id, no card scrolling sideways, no border under
+3:1, every scroll wrapper named (the cockpit test's checks). Screenshots land in
+test-artifacts/screenshots/slas-*.png.
 """
 
 import tempfile
@@ -28,7 +30,11 @@ from tests.browser.test_cockpit import (
     LAPTOP,
     PHONE,
     axe_violations,
+    broken_references,
+    cards_scrolling_sideways,
     sign_in,
+    unnamed_scroll_wrappers,
+    weak_borders,
     wider_than_viewport,
 )
 
@@ -87,6 +93,14 @@ def test_agreement_pages_draw_fit_and_pass_axe(demo, new_page, screenshot, viewp
                 problems.append(f"{path}: a canvas without a chart")
         if wide := wider_than_viewport(page):
             problems.append(f"{path}: wider than the viewport: {wide}")
+        if broken := broken_references(page):
+            problems.append(f"{path}: references to nothing: {broken}")
+        if sideways := cards_scrolling_sideways(page):
+            problems.append(f"{path}: cards scrolling sideways: {sideways}")
+        if weak := weak_borders(page):
+            problems.append(f"{path}: borders under 3:1: {weak}")
+        if unnamed := unnamed_scroll_wrappers(page):
+            problems.append(f"{path}: scroll wrappers without a name: {unnamed}")
         if violations := axe_violations(page):
             problems.append(f"{path}: axe: {violations}")
         screenshot(page, f"slas-{name}-{viewport['width']}")
