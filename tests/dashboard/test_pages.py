@@ -231,7 +231,8 @@ def test_sources_page_marks_young_cohorts_and_says_why_a_cost_is_missing(
     assert html.count("no new customers") == 1
     assert html.count("no spend data") == 3  # organic: spend, cost per lead, CAC
     # The table stacks on a phone instead of scrolling sideways in a box.
-    assert 'class="compact source-table figures stack"' in html and "Sources, 2026-10" not in html
+    assert 'class="compact source-table figures stack wrap-head"' in html
+    assert "Sources, 2026-10" not in html
 
 
 @pytest.mark.parametrize(
