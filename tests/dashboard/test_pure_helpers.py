@@ -97,3 +97,10 @@ def test_chart_colours_read_on_white_and_apart_from_each_other_by_more_than_hue(
     assert len({str(d["borderDash"]) for d in datasets}) == len(datasets) or len(
         {(str(d["borderDash"]), d["pointStyle"]) for d in datasets}
     ) == len(datasets)
+
+
+def test_source_names_break_between_their_words_and_stay_escaped():
+    from smarketing.dashboard.templatetags.dashboard_tags import breakable
+
+    assert breakable("content_syndication") == "content_<wbr>syndication"
+    assert breakable("<b>_x") == "&lt;b&gt;_<wbr>x"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from smarketing.kpis.definitions import KPIS_BY_KEY
 from smarketing.kpis.templatetags.kpi_format import count, days, hours, kpi_label, money, percent
@@ -85,3 +85,10 @@ def index(sequence: Any, position: int) -> Any:
 def dictitem(mapping: Any, key: str) -> Any:
     """`mapping|dictitem:key` for keys held in variables."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def breakable(name: str) -> SafeString:
+    """`paid_search` with a line-break opportunity after each underscore (`<wbr>`), so a
+    narrow table column wraps a source name between its words, not in the middle of one."""
+    return mark_safe(escape(name).replace("_", "_<wbr>"))  # noqa: S308 - escaped first
