@@ -250,3 +250,14 @@ def test_reasons_page_charts_rejections_and_losses_with_tables_and_csv(alpha, bo
     csv = bob_client.get("/charts/reasons/losses-by-reason.csv?period=2025-01")
     assert csv.status_code == 200
     assert b"reason,Lost deals" in b"".join(csv.streaming_content)
+
+
+def test_the_data_page_lists_the_values_to_map_with_a_link_to_the_lists(alpha, alice_client):
+    from smarketing.funnel.panels import data_page_panel_names
+
+    assert "dashboard.reasons_to_map" in data_page_panel_names()
+    assert "Reasons to map" not in alice_client.get("/data/").content.decode()
+    run_import(alpha, LEADS, "leads")
+    page = alice_client.get("/data/").content.decode()
+    assert "“Bad timing - back to nurturing” (2 rows)" in page
+    assert 'href="/reasons/lists/#unknown-rejection"' in page
