@@ -90,6 +90,11 @@ def component_sentences(index: AlignmentIndex) -> list[str]:
     return sentences
 
 
+def _two(value: Any) -> str:
+    """Two decimals rounded half-up, as the pages print them (4.125 is 4.13, not 4.12)."""
+    return f"{rounded(value, 2):.2f}"
+
+
 def gap_sentences(
     gaps: Sequence[Mapping[str, Any]], *, wave: str = "", shown: int = GAPS_SHOWN
 ) -> list[str]:
@@ -98,8 +103,8 @@ def gap_sentences(
     for gap in gaps[:shown]:
         higher = "marketing" if gap["marketing_mean"] > gap["sales_mean"] else "sales"
         sentences.append(
-            f"Perception gap {gap['perception_gap']:.2f} on “{gap['statement']}”:"
-            f" marketing {gap['marketing_mean']:.2f}, sales {gap['sales_mean']:.2f}"
+            f"Perception gap {_two(gap['perception_gap'])} on “{gap['statement']}”:"
+            f" marketing {_two(gap['marketing_mean'])}, sales {_two(gap['sales_mean'])}"
             f" ({higher} agrees more){f' in {wave}' if wave else ''}."
         )
     return sentences

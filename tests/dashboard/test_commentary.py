@@ -94,6 +94,14 @@ def test_biggest_movers(kpis, previous, expected):
     assert commentary.mover_sentences(kpis, previous, previous_label="2026-Q2") == expected
 
 
+def test_gap_means_are_rounded_half_up_like_the_page():
+    # 4.125 (33 answers over 8) printed 4.12 by Python's round-half-even, 4.13 on the page.
+    gap = {"statement": "S", "marketing_mean": 4.125, "sales_mean": 3.375, "perception_gap": 0.75}
+    assert commentary.gap_sentences([gap]) == [
+        "Perception gap 0.75 on “S”: marketing 4.13, sales 3.38 (marketing agrees more)."
+    ]
+
+
 def test_gaps_say_which_team_agrees_more():
     gaps = [
         {
