@@ -18,9 +18,15 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
+from hypothesis import settings as hypothesis_settings
 
 from smarketing.core.queues import queue_names
 from tenants import provisioning
+
+# Property tests check what is true, not how fast: on a loaded CI machine Hypothesis's default
+# 200 ms deadline per example failed tests that were right. Speed is measured in `make bench`.
+hypothesis_settings.register_profile("smarketing", deadline=None)
+hypothesis_settings.load_profile("smarketing")
 
 ALPHA_HOST = "alpha.localhost"
 BETA_HOST = "beta.localhost"
