@@ -22,16 +22,16 @@ from typing import Any
 IMPORTS, REFRESH, EMAIL = "imports", "refresh", "email"
 KINDS = (IMPORTS, REFRESH, EMAIL)
 
-# Task name -> kind; a task not named here runs on the default queue.
-TASK_KINDS = {
-    "funnel.import_job_run": IMPORTS,
-    "kpis.snapshot_refresh": REFRESH,
-    "slas.evaluate": REFRESH,
-    "dashboard.alignment_report_email": EMAIL,
-    "slas.alert_emails_send": EMAIL,
-    "surveys.invitations_send": EMAIL,
-    "surveys.reminders_send": EMAIL,
-}
+# Task name -> kind, filled by each app in its `AppConfig.ready()` (`task_kind_register`), so
+# this module names no app's task; a task not registered runs on the default queue.
+TASK_KINDS: dict[str, str] = {}
+
+
+def task_kind_register(name: str, kind: str) -> None:
+    """Send the task `name` to the queue of `kind` (one of KINDS)."""
+    if kind not in KINDS:
+        raise ValueError(f"{name}: unknown queue kind {kind!r} (one of {', '.join(KINDS)})")
+    TASK_KINDS[name] = kind
 
 
 def queue_name(default_queue: str, kind: str, shard: int | None = None) -> str:

@@ -6,6 +6,9 @@ class FunnelConfig(AppConfig):
     label = "funnel"
 
     def ready(self) -> None:
+        from smarketing.core.queues import IMPORTS, task_kind_register
+
+        task_kind_register("funnel.import_job_run", IMPORTS)
         from smarketing.core.outbox import Outbox, outbox_register
 
         from . import services

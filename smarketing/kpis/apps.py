@@ -8,12 +8,14 @@ class KpisConfig(AppConfig):
     def ready(self) -> None:
         from smarketing.configuration.signals import kpi_inputs_changed
         from smarketing.core.outbox import Outbox, outbox_register
+        from smarketing.core.queues import REFRESH, task_kind_register
         from smarketing.funnel.panels import data_page_panel_register
         from smarketing.funnel.signals import import_stored, reasons_relabelled
 
         from . import panels, receivers, services
         from .models import JobStatus, KpiSnapshotJob
 
+        task_kind_register("kpis.snapshot_refresh", REFRESH)
         outbox_register(
             Outbox(
                 name=services.KPI_REFRESH_OUTBOX,

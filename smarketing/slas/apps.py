@@ -7,6 +7,10 @@ class SlasConfig(AppConfig):
     verbose_name = "SLAs and shared definitions"
 
     def ready(self) -> None:
+        from smarketing.core.queues import EMAIL, REFRESH, task_kind_register
+
+        task_kind_register("slas.evaluate", REFRESH)
+        task_kind_register("slas.alert_emails_send", EMAIL)
         from smarketing.kpis.signals import snapshots_refreshed
 
         from . import receivers

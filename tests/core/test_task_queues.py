@@ -16,6 +16,7 @@ from smarketing.core.queues import (
     REFRESH,
     queue_name,
     queue_names,
+    task_kind_register,
     task_route,
     workspace_shard,
 )
@@ -33,10 +34,17 @@ def test_each_kind_has_its_queue_and_the_rest_stays_on_the_default():
     assert route("funnel.import_job_run") == f"{default}.imports"
     assert route("kpis.snapshot_refresh") == f"{default}.refresh"
     assert route("surveys.invitations_send") == f"{default}.email"
+    assert route("slas.evaluate") == f"{default}.refresh"
+    assert route("dashboard.alignment_report_email") == f"{default}.email"
     assert route("tenants.outbox_dispatch_all") is None  # fan-outs and checks: default queue
     # A worker without -Q (make run) consumes all of them.
     configured = settings.CELERY_TASK_DEFAULT_QUEUE
     assert [queue.name for queue in settings.CELERY_TASK_QUEUES] == queue_names(configured)
+
+
+def test_a_kind_must_be_one_of_the_queues():
+    with pytest.raises(ValueError, match="unknown queue kind"):
+        task_kind_register("funnel.import_job_run", "bulk")
 
 
 def test_with_shards_a_workspace_always_lands_on_the_same_queue(settings, alpha, beta):
