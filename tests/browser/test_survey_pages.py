@@ -168,7 +168,7 @@ def test_newcomer_sees_the_demo_history_and_answers_the_open_pulse(
     track = gaps.first.locator(".bar-track").bounding_box()["width"]
     for width, gap in zip(_bar_widths(page, gaps.all()), values, strict=True):
         assert width == pytest.approx(track * gap / 4, abs=1.5)
-    expect(page.get_by_text("Alignment score (0–100)")).to_be_visible()
+    expect(page.get_by_text("Gap-adjusted agreement (0–100)")).to_be_visible()
     expect(page.get_by_role("heading", name="Manage")).to_have_count(0)  # a member manages nothing
     screenshot(page, "survey-closed-wave")
     # The team filter changes only when asked: arrow keys move the choice, the button shows it.
