@@ -40,6 +40,9 @@ class WorkspaceSettings(models.Model):
         blank=True,
         help_text="Cohort rates count a conversion only within this many days.",
     )
+    # SPEC 3.1 "Stages from deals": KPIs give a lead without an opportunity or customer date
+    # the one its deals imply (off by default; stored leads are never rewritten).
+    stages_from_deals = models.BooleanField(default=False)
     # Weight of each alignment index component (whole numbers; rescaled over those with data).
     alignment_weights = models.JSONField(default=default_alignment_weights)
     # The version of the shared stage definitions in force (1: the product's standard ones until

@@ -20,13 +20,13 @@ from .selectors import (
 )
 
 # Fields whose change alters KPI values (the response time, the cohort window; ownership too).
-DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days"}
+DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days", "stages_from_deals"}
 SCALAR_FIELDS = {"time_zone", "currency", "alignment_weights", *DEFINITION_FIELDS}
 MAX_ALIGNMENT_WEIGHT = 100
 MAX_SLA_HOURS = 1_000_000  # response_sla_hours holds 8 digits, 2 of them decimals
 MAX_WINDOW_DAYS = 3650
 # On/off settings.
-BOOLEAN_FIELDS: tuple[str, ...] = ()
+BOOLEAN_FIELDS: tuple[str, ...] = ("stages_from_deals",)
 
 
 def alignment_weights_problem(weights: Any) -> str | None:
@@ -79,7 +79,7 @@ def _validate(changes: dict[str, Any]) -> None:
 # What `workspace_settings_text_parse` and `workspace_settings_describe` call each setting (the
 # command line's keys, SPEC section 6); on/off settings are booleans.
 SETTABLE_KEYS = ("time_zone", "currency", "response_sla_hours", "conversion_window_days",
-                 "alignment_weights")  # fmt: skip
+                 "stages_from_deals", "alignment_weights")  # fmt: skip
 ON_OFF = {"on": True, "off": False}
 
 

@@ -55,6 +55,12 @@ class SettingsForm(_Form):
         label="Conversion window (days)",
         help_text="Empty: a conversion counts whenever it happens",
     )
+    stages_from_deals = forms.BooleanField(
+        required=False,
+        label="Stages from deals",
+        help_text="A lead without an opportunity date takes its first deal's creation, one"
+        " without a customer date its first won deal's close (imported dates are kept)",
+    )
 
 
 class ChannelOwnershipForm(_Form):

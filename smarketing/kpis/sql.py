@@ -44,17 +44,49 @@ class KpiContext:
     conversion_window_days: int | None
     sales_sources: tuple[str, ...]
     definitions_version: int
+    # SPEC 3.1: leads take their missing opportunity and customer dates from their deals.
+    stages_from_deals: bool = False
 
 
-def fact_tables() -> dict[str, str]:
+def fact_tables(*, stages_from_deals: bool = False) -> dict[str, str]:
+    """Fact table → the relation read (a table name, or a parenthesised SELECT to alias)."""
     return {
-        "lead": Lead._meta.db_table,
+        "lead": leads_with_stages_from_deals() if stages_from_deals else Lead._meta.db_table,
         "deal": Deal._meta.db_table,
         "spend": Spend._meta.db_table,
         "traffic": Traffic._meta.db_table,
         "activity": Activity._meta.db_table,
         "content": ContentDownload._meta.db_table,
     }
+
+
+# SPEC 3.1 "Stages from deals" (a workspace setting): a lead without opportunity_at takes its
+# earliest deal's created_at, and one without customer_at its earliest won deal's closed_at (the
+# first close among its won deals). Read this way by the KPI statements only: stored leads keep
+# what was imported, so turning the setting off gives the imported figures back.
+STAGES_FROM_DEALS = {
+    "opportunity_at": "min(created_at)",
+    "customer_at": "min(closed_at) FILTER (WHERE status = 'won')",
+}
+
+
+def leads_with_stages_from_deals() -> str:
+    """The lead table as the KPIs read it with stages from deals: a relation to alias."""
+    kept = [
+        field.column
+        for field in Lead._meta.concrete_fields
+        if field.column not in STAGES_FROM_DEALS
+    ]
+    derived = ", ".join(
+        f"coalesce(l0.{column}, fd.{column}) AS {column}" for column in STAGES_FROM_DEALS
+    )
+    firsts = ", ".join(f"{first} AS {column}" for column, first in STAGES_FROM_DEALS.items())
+    return (
+        f"(SELECT {', '.join(f'l0.{column}' for column in kept)}, {derived}"
+        f" FROM {Lead._meta.db_table} l0 LEFT JOIN (SELECT lead_id, {firsts}"
+        f" FROM {Deal._meta.db_table} WHERE lead_id <> '' GROUP BY lead_id) fd"
+        f" ON fd.lead_id = l0.lead_id)"
+    )
 
 
 # Fact → (its table in `fact_tables()`, the alias its measures use).
@@ -164,10 +196,10 @@ def workspace_measures_fetch(cursor: Any) -> dict[str, Any]:
     return dict(json.loads(cursor.fetchone()[0]))
 
 
-def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
+def kpi_measures_sql(breakdowns: tuple[str, ...] = (), *, stages_from_deals: bool = False) -> str:
     """The one statement computing every measure for a period, in total and per group of each
     of `breakdowns` ("source", "owner"): each fact is read once, grouped by grouping sets."""
-    tables = fact_tables()
+    tables = fact_tables(stages_from_deals=stages_from_deals)
     branches = []
     for fact in Fact:
         measures = [measure for measure in MEASURES if measure.fact is fact]
@@ -192,7 +224,7 @@ def kpi_measures_sql(breakdowns: tuple[str, ...] = ()) -> str:
             f" FROM {fact_from(fact, tables)}{where}"
             f" GROUP BY GROUPING SETS ((), {sets})"
         )
-    branches += groups_listing_sql(breakdowns, tables)
+    branches += groups_listing_sql(breakdowns, fact_tables())
     return "\nUNION ALL\n".join(branches)
 
 
@@ -318,7 +350,10 @@ def kpi_measures_fetch(
     breakdowns_check(breakdowns)
     with transaction.atomic(), connection.cursor() as cursor:
         statement_settings(cursor)
-        cursor.execute(kpi_measures_sql(breakdowns), kpi_measures_params(period, context))
+        cursor.execute(
+            kpi_measures_sql(breakdowns, stages_from_deals=context.stages_from_deals),
+            kpi_measures_params(period, context),
+        )
         rows = cursor.fetchall()
         workspace = workspace_measures_fetch(cursor)
     return period_measures_build(

@@ -415,11 +415,11 @@ def _leads_of(fact: Fact) -> str:
 _LEAD_COLUMN = re.compile(r"\bl\.(\w+)")
 
 
-def leads_of_facts_sql(branches: list[Branch]) -> list[str]:
+def leads_of_facts_sql(branches: list[Branch], *, stages_from_deals: bool = False) -> list[str]:
     """Statements keeping, for each fact read with its lead, the leads its rows name, with the
     lead columns `branches` read: several statements join them, and hashing those few narrow
     rows costs a fraction of hashing every lead."""
-    tables = fact_tables()
+    tables = fact_tables(stages_from_deals=stages_from_deals)
     existing = {field.column for field in Lead._meta.concrete_fields}
     statements = []
     for fact in sorted(FACTS_WITH_THEIR_LEAD):
@@ -431,18 +431,21 @@ def leads_of_facts_sql(branches: list[Branch]) -> list[str]:
             # Dropped first too: inside an outer transaction (tests) a previous call left it.
             f"DROP TABLE IF EXISTS pg_temp.{name}",
             f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {', '.join(columns)}"
-            f" FROM {tables['lead']} WHERE lead_id IN (SELECT lead_id FROM {tables[table]})",
+            f" FROM {tables['lead']} AS lead"
+            f" WHERE lead_id IN (SELECT lead_id FROM {tables[table]})",
             f"ANALYZE pg_temp.{name}",
         ]
     return statements
 
 
-def period_branches(grid: PeriodGrid, breakdowns: tuple[str, ...]) -> list[Branch]:
+def period_branches(
+    grid: PeriodGrid, breakdowns: tuple[str, ...], *, stages_from_deals: bool = False
+) -> list[Branch]:
     """Every statement of a set-based computation, generated from `MEASURES` (run after
     `leads_of_facts_sql(branches)`, in the same transaction)."""
     branches: list[Branch] = []
     for fact in Fact:
-        tables = fact_tables()
+        tables = fact_tables(stages_from_deals=stages_from_deals)
         if fact in FACTS_WITH_THEIR_LEAD:
             tables["lead"] = f"pg_temp.{_leads_of(fact)}"
         keys = group_columns(fact, breakdowns)
@@ -518,8 +521,9 @@ def period_measures_fetch(
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         statement_settings(cursor)
         started = time.perf_counter()
-        branches = period_branches(grid, breakdowns)
-        for statement in leads_of_facts_sql(branches):
+        stages_from_deals = context.stages_from_deals
+        branches = period_branches(grid, breakdowns, stages_from_deals=stages_from_deals)
+        for statement in leads_of_facts_sql(branches, stages_from_deals=stages_from_deals):
             cursor.execute(statement)
         if progress is not None:
             progress("leads of deals, activities and content", time.perf_counter() - started)

@@ -376,6 +376,7 @@ class SettingsOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     response_sla_hours = serializers.DecimalField(max_digits=8, decimal_places=2)
     conversion_window_days = serializers.IntegerField(allow_null=True)
+    stages_from_deals = serializers.BooleanField()
     definitions_version = serializers.IntegerField()
     channel_ownership = serializers.DictField(child=serializers.CharField())
     kpi_targets = KpiTargetSerializer(many=True)
@@ -389,6 +390,7 @@ def settings_body() -> dict:
             "currency": row.currency,
             "response_sla_hours": row.response_sla_hours,
             "conversion_window_days": row.conversion_window_days,
+            "stages_from_deals": row.stages_from_deals,
             "definitions_version": row.definitions_version,
             "channel_ownership": dict(ChannelOwnership.objects.values_list("source", "team")),
             "kpi_targets": [
@@ -421,6 +423,10 @@ class WorkspaceSettingsApi(APIView):
         )
         conversion_window_days = serializers.IntegerField(
             required=False, allow_null=True, min_value=1, max_value=3650
+        )
+        stages_from_deals = serializers.BooleanField(
+            required=False,
+            help_text="Leads take missing opportunity/customer dates from their deals (SPEC 3.1)",
         )
         channel_ownership = serializers.DictField(
             child=serializers.ChoiceField(choices=OwningTeam.choices), required=False

@@ -144,3 +144,25 @@ def test_workspace_settings_command_refuses_and_changes_nothing(alpha, assignmen
     assert message in str(raised.value)
     with schema_context(alpha.schema_name):
         assert not WorkspaceSettings.objects.exclude(currency="USD").exists()
+
+
+def test_stages_from_deals_is_set_through_the_api_and_the_page(
+    alpha, alice_client, django_capture_on_commit_callbacks
+):
+    assert alice_client.get("/api/v1/settings/").json()["stages_from_deals"] is False
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = alice_client.patch(
+            "/api/v1/settings/", {"stages_from_deals": True}, content_type="application/json"
+        )
+    assert response.status_code == 200 and response.json()["stages_from_deals"] is True
+    assert len(callbacks) == 1  # KPIs change: the snapshot refresh is queued
+    page = alice_client.get("/settings/")
+    assert b"Stages from deals" in page.content
+    response = alice_client.post(
+        "/settings/",
+        {"time_zone": "UTC", "currency": "USD", "response_sla_hours": "24"},
+    )
+    assert response.status_code == 302
+    with schema_context(alpha.schema_name):
+        assert WorkspaceSettings.objects.get().stages_from_deals is False  # unticked
+    assert _settings_command("--set", "stages_from_deals=on")["stages_from_deals"] == "on"

@@ -230,6 +230,101 @@ def test_mqls_and_closed_deals_with_mapping_files(alpha):
     )  # fmt: skip
 
 
+def olist_imported(alpha):
+    imported(
+        alpha, "olist_marketing_qualified_leads.csv", "leads", "",
+        mapping=mapping("olist_marketing_qualified_leads.mapping.json"),
+    )  # fmt: skip
+    return imported(
+        alpha, "olist_closed_deals.csv", "deals", "",
+        mapping=mapping("olist_closed_deals.mapping.json"),
+    )  # fmt: skip
+
+
+def settings_command(alpha, *assignments: str) -> dict:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    arguments = [part for assignment in assignments for part in ("--set", assignment)]
+    call_command("workspace_settings", alpha.slug, *arguments, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_mqls_and_closed_deals_without_stages_from_deals_have_no_customers(alpha):
+    won = olist_imported(alpha)
+    # Three leads (…001, …002, …004) have a won deal and no customer date: the report says
+    # which setting would make them customers.
+    assert problems(alpha, won, "warning") == [
+        "file: 3 lead(s) have a won deal but no customer date, so they count as no customer:"
+        " turn on “stages from deals” (settings page, the settings API, or `workspace_settings"
+        " SLUG --set stages_from_deals=on`) to take their first won deal's close as their"
+        " customer date"
+    ]
+    january = kpis(alpha, "2018-01")["kpis"]
+    assert (january["new_customers"], january["opportunities"]) == (0, 0)
+    assert january["lead_to_customer_rate"] == 0.0  # 0 of 3
+    assert january["sales_cycle_days_mean"] is None
+
+
+def test_stages_from_deals_makes_won_deals_customers_in_the_kpis(alpha):
+    olist_imported(alpha)
+    assert settings_command(alpha, "stages_from_deals=on")["stages_from_deals"] == "on"
+    # Leads created (and MQL) 5, 10, 15 January, 2 and 20 February 2018 (…001 … …005); won
+    # deals (created = closed) …001 20-01 14:30, …002 01-02 09:00, …004 20-02 10:15.
+    january = kpis(alpha, "2018-01")["kpis"]
+    assert (january["leads"], january["opportunities"], january["new_customers"]) == (3, 1, 1)
+    # Cohort created in January {001, 002, 003}; customers at any time: 001, 002 → 2/3.
+    assert january["lead_to_customer_rate"] == 0.666667
+    assert january["opportunity_to_customer_rate"] == 1.0  # {001} → 001
+    # 001: 5 Jan 00:00 → 20 Jan 14:30 = 15 d 14.5 h = 15.6041… days.
+    assert january["sales_cycle_days_mean"] == 15.6
+    assert january["stage_days_median"]["opportunity_to_customer"] == 0.0
+    february = kpis(alpha, "2018-02")["kpis"]
+    assert (february["leads"], february["new_customers"]) == (2, 2)  # 002 and 004
+    # 002: 10 Jan → 1 Feb 09:00 = 22.375 d; 004: 2 Feb → 20 Feb 10:15 = 18.4270833 d;
+    # mean = median = 20.4010416… days.
+    assert february["sales_cycle_days_mean"] == 20.4
+    assert february["sales_cycle_days_median"] == 20.4
+    assert february["lead_to_customer_rate"] == 0.5  # {004, 005} → 004
+    quarter = kpis(alpha, "2018-Q1")["kpis"]
+    assert (quarter["new_customers"], quarter["lead_to_customer_rate"]) == (3, 0.6)  # 3 of 5
+    # The stored leads keep what was imported: off again gives the imported figures back.
+    assert all(lead.customer_at is None for lead in leads(alpha).values())
+    settings_command(alpha, "stages_from_deals=off")
+    assert kpis(alpha, "2018-Q1")["kpis"]["new_customers"] == 0
+
+
+def test_stages_from_deals_keeps_imported_dates_and_takes_the_earliest_deal(alpha):
+    from tests.kpis.conftest import deal, lead
+
+    with schema_context(alpha.schema_name):
+        lead("K1", created_at="2025-01-02", opportunity_at="2025-01-20",
+             customer_at="2025-03-05")  # fmt: skip
+        lead("K2", created_at="2025-01-03")
+        deal(status="won", amount="100", created_at="2025-01-10", closed_at="2025-02-01",
+             lead_id="K1")  # fmt: skip
+        # K2: a lost deal first (its opportunity date), then two won ones: the first close wins.
+        deal(status="lost", amount="5", created_at="2025-01-04", closed_at="2025-01-06",
+             lead_id="K2")  # fmt: skip
+        deal(status="won", amount="7", created_at="2025-02-10", closed_at="2025-03-20",
+             lead_id="K2")  # fmt: skip
+        deal(status="won", amount="9", created_at="2025-01-25", closed_at="2025-02-15",
+             lead_id="K2")  # fmt: skip
+        deal(status="open", amount="1", created_at="2025-01-01", lead_id="NOBODY")
+    settings_command(alpha, "stages_from_deals=on")
+    january, february, march = (kpis(alpha, f"2025-0{n}")["kpis"] for n in (1, 2, 3))
+    # Opportunities: K1 its own 20 Jan; K2 its earliest deal's creation, 4 Jan.
+    assert january["opportunities"] == 2
+    # Customers: K1 its own 5 March (not its deal's 1 Feb); K2 15 Feb (first won close).
+    assert (january["new_customers"], february["new_customers"], march["new_customers"]) == (
+        0, 1, 1,
+    )  # fmt: skip
+    # K2: 3 Jan → 15 Feb = 43 days; K1: 2 Jan → 5 Mar = 62 days.
+    assert (february["sales_cycle_days_mean"], march["sales_cycle_days_mean"]) == (43.0, 62.0)
+
+
 # --- Text as exported ----------------------------------------------------------------------
 
 

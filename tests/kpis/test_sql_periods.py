@@ -125,6 +125,12 @@ def test_without_content_spend_or_traffic_in_range_both_compilers_say_null(in_al
             assert values["by_source"]["late_source"]["spend"] is None
 
 
+def test_stages_from_deals_gives_the_same_snapshots(in_alpha):
+    settings_update(time_zone="Europe/Paris", stages_from_deals=True)
+    edge_cases()
+    assert assert_identical_to_the_reference("2025-01-01", "2025-05-15") >= 27
+
+
 def test_an_empty_workspace_gives_the_same_snapshots(in_alpha):
     assert (
         assert_identical_to_the_reference("2025-01-01", "2025-02-01") == 8

@@ -26,6 +26,7 @@ def _settings_initial() -> dict:
         "currency": row.currency,
         "response_sla_hours": row.response_sla_hours,
         "conversion_window_days": row.conversion_window_days,
+        "stages_from_deals": row.stages_from_deals,
     }
 
 

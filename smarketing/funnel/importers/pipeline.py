@@ -17,7 +17,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg import sql as psql
 
-from smarketing.configuration.selectors import workspace_time_zone
+from smarketing.configuration.selectors import workspace_settings_get, workspace_time_zone
 
 from ..models import (
     ColumnMapping,
@@ -561,6 +561,9 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
     written, low, high = stored
     if job.format == SALESFORCE and job.kind in ("leads", "deals"):
         _salesforce_link_deals(cursor)
+    if job.kind in ("leads", "deals"):
+        with _timed(job, "report notes"):
+            _report_notes(cursor, job)
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.VALUE_MAP}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.REASON_MAP}")
@@ -574,6 +577,28 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
         affected_start=low,
         affected_end=high,
     )
+
+
+def _report_notes(cursor, job: ImportJob) -> None:
+    """File-level warnings about the data as a whole after leads or deals are stored: what the
+    KPIs will not read as the user may expect, and the setting that changes it."""
+    notes = []
+    if not workspace_settings_get().stages_from_deals:
+        cursor.execute(sql.leads_won_without_customer_date())
+        leads = cursor.fetchone()[0]
+        if leads:
+            notes.append(
+                f"{leads} lead(s) have a won deal but no customer date, so they count as no"
+                " customer: turn on “stages from deals” (settings page, the settings API, or"
+                " `workspace_settings SLUG --set stages_from_deals=on`) to take their first won"
+                " deal's close as their customer date"
+            )
+    if notes:
+        ImportProblem.objects.bulk_create(
+            ImportProblem(job=job, severity=ProblemSeverity.WARNING, row_number=0, message=note)
+            for note in notes
+        )
+        job.warning_count = _count(job, ProblemSeverity.WARNING)
 
 
 def _salesforce_link_deals(cursor) -> None:

@@ -720,3 +720,13 @@ def table_bounds(column_map: ColumnMap) -> str:
         lows.append(_as_timestamptz(column, f"min({name})"))
         highs.append(_as_timestamptz(column, f"max({name})"))
     return f"SELECT LEAST({', '.join(lows)}), GREATEST({', '.join(highs)}) FROM {spec.table}"
+
+
+def leads_won_without_customer_date() -> str:
+    """One row: how many leads have a won deal with a close date but no customer date (what
+    "stages from deals" would make customers; SPEC 3.1)."""
+    return (
+        "SELECT count(DISTINCT lead.lead_id) FROM funnel_deal AS deal JOIN funnel_lead AS lead"
+        " ON lead.lead_id = deal.lead_id WHERE deal.status = 'won' AND deal.lead_id <> ''"
+        " AND deal.closed_at IS NOT NULL AND lead.customer_at IS NULL"
+    )

@@ -23,6 +23,7 @@ def kpi_context_get() -> KpiContext:
         conversion_window_days=settings_row.conversion_window_days,
         sales_sources=tuple(sorted(sales)),
         definitions_version=settings_row.definitions_version,
+        stages_from_deals=settings_row.stages_from_deals,
     )
 
 
