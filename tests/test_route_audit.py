@@ -232,6 +232,10 @@ COVERED: dict[str, Route] = {
             }
         },
     ),
+    "settings/exchange-rates/": Route(
+        "/settings/exchange-rates/",
+        writes={"post": {"currency": "EUR", "month": "2025-01", "rate": "1.08"}},
+    ),
     "settings/targets/": Route(
         "/settings/targets/",
         owner_status=405,
@@ -571,6 +575,10 @@ COVERED: dict[str, Route] = {
         "/api/v1/kpis/jobs/refresh/", owner_status=405, writes={"post": {}}
     ),
     "api/v1/planner/": Route("/api/v1/planner/?revenue=100000&period=2025-Q1"),
+    "api/v1/exchange-rates/": Route(
+        "/api/v1/exchange-rates/",
+        writes={"post": {"rates": {"EUR": "1.08"}, "month": "2025-01"}},
+    ),
     "api/v1/settings/": Route(
         "/api/v1/settings/",
         owner_sees=(MARKER_SOURCE,),
@@ -701,6 +709,7 @@ ADMINS_ONLY = {
     "settings/channels/",
     "settings/targets/",
     "settings/alignment/",
+    "settings/exchange-rates/",
     "surveys/new/",
     "surveys/<int:pk>/open/",
     "surveys/<int:pk>/close/",
@@ -711,6 +720,7 @@ ADMINS_ONLY = {
     "api/v1/invitations/",
     "api/v1/kpis/jobs/refresh/",
     "api/v1/settings/",
+    "api/v1/exchange-rates/",
     "api/v1/surveys/create/",
     "api/v1/surveys/<int:survey_id>/update/",
     "api/v1/surveys/<int:survey_id>/open/",

@@ -65,3 +65,25 @@ class ChannelOwnership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.team}"
+
+
+class ExchangeRate(models.Model):
+    """What 1 unit of a foreign currency is worth in the workspace's currency (SPEC 3.1), kept by
+    admins: for one month, or (month empty) for every month that has no rate of its own."""
+
+    currency = models.CharField(max_length=3)
+    # The first day of the month; NULL: every month without its own rate.
+    month = models.DateField(null=True, blank=True)
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "month"], name="exchange_rate_once", nulls_distinct=False
+            )
+        ]
+        ordering = ["currency", "month"]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} ({self.month or 'any month'}) = {self.rate}"

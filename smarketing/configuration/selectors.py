@@ -5,7 +5,13 @@ from zoneinfo import ZoneInfo
 
 from smarketing.core.db import tenant_connection
 
-from .models import DEFAULT_SALES_CHANNELS, ChannelOwnership, OwningTeam, WorkspaceSettings
+from .models import (
+    DEFAULT_SALES_CHANNELS,
+    ChannelOwnership,
+    ExchangeRate,
+    OwningTeam,
+    WorkspaceSettings,
+)
 
 # Schema name -> settings row, while a web request is being answered (None outside one).
 _request_rows: ContextVar[dict[str, WorkspaceSettings] | None] = ContextVar(
@@ -70,3 +76,8 @@ def channel_owner(source: str, overrides: dict[str, str]) -> str:
 
 def channel_ownership_overrides() -> dict[str, str]:
     return dict(ChannelOwnership.objects.values_list("source", "team"))
+
+
+def exchange_rate_list() -> list[ExchangeRate]:
+    """Every exchange rate, by currency, the rate for every month first."""
+    return list(ExchangeRate.objects.order_by("currency", "month"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import signals
-from .models import DEFAULT_ALIGNMENT_WEIGHTS, ChannelOwnership, OwningTeam, WorkspaceSettings
+from .models import (
+    DEFAULT_ALIGNMENT_WEIGHTS,
+    ChannelOwnership,
+    ExchangeRate,
+    OwningTeam,
+    WorkspaceSettings,
+)
 from .selectors import (
     channel_owner,
     channel_ownership_overrides,
@@ -20,7 +27,13 @@ from .selectors import (
 )
 
 # Fields whose change alters KPI values (the response time, the cohort window; ownership too).
-DEFINITION_FIELDS = {"response_sla_hours", "conversion_window_days", "stages_from_deals"}
+# The currency too: deals in it need no rate, the others are converted to it.
+DEFINITION_FIELDS = {
+    "response_sla_hours",
+    "conversion_window_days",
+    "stages_from_deals",
+    "currency",
+}
 SCALAR_FIELDS = {"time_zone", "currency", "alignment_weights", *DEFINITION_FIELDS}
 MAX_ALIGNMENT_WEIGHT = 100
 MAX_SLA_HOURS = 1_000_000  # response_sla_hours holds 8 digits, 2 of them decimals
@@ -230,3 +243,66 @@ def definitions_version_set(*, version: int) -> WorkspaceSettings:
     row.definitions_version = version
     row.save(update_fields=["definitions_version", "updated_at"])
     return row
+
+
+MAX_RATE = Decimal("1e13")  # exchange_rate.rate holds 14 digits before the decimal point
+
+
+def exchange_rate_parse(text: str) -> tuple[str, Decimal]:
+    """`CUR=RATE` as (currency, rate); ValueError naming what is wrong."""
+    currency, sign, value = text.partition("=")
+    if not sign:
+        raise ValueError(f"{text!r}: write CUR=RATE, e.g. EUR=1.08")
+    try:
+        rate = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"{currency.strip()}: {value.strip()!r} is not a number") from None
+    return currency.strip(), rate
+
+
+def exchange_rates_set(
+    *, rates: dict[str, Decimal], month: date | None = None
+) -> list[ExchangeRate]:
+    """Give each currency of `rates` that rate (the value of 1 unit in the workspace's
+    currency) for `month` (its first day; None: every month without its own rate). Every rate
+    is checked first; one problem and nothing changes. KPIs are recomputed from that month (all
+    history for a rate without month)."""
+    home = workspace_settings_get().currency
+    problems = []
+    cleaned: dict[str, Decimal] = {}
+    for currency, rate in rates.items():
+        code = currency.strip().upper()
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            problems.append(f"{currency!r}: a three-letter ISO 4217 code, e.g. EUR")
+        elif code == home:
+            problems.append(f"{code} is the workspace's currency (its rate is always 1)")
+        elif not isinstance(rate, Decimal) or not rate.is_finite() or not 0 < rate < MAX_RATE:
+            problems.append(f"{code}: the rate must be a number more than 0")
+        elif rate != round(rate, 10):
+            problems.append(f"{code}: at most 10 decimals")
+        else:
+            cleaned[code] = rate
+    if month is not None and month.day != 1:
+        problems.append("month: the first day of a month")
+    if not rates:
+        problems.append("give at least one CUR=RATE")
+    if problems:
+        raise ValidationError(problems)
+    saved = []
+    with transaction.atomic():
+        for code, rate in cleaned.items():
+            row, _ = ExchangeRate.objects.update_or_create(
+                currency=code, month=month, defaults={"rate": rate}
+            )
+            saved.append(row)
+        if month is None:
+            signals.kpi_inputs_changed.send(
+                sender=ExchangeRate, time_zone_changed=False, whole_history=True
+            )
+        else:
+            zone = ZoneInfo(workspace_settings_get().time_zone)
+            since = datetime.combine(month, time(), tzinfo=zone)
+            signals.kpi_inputs_changed.send(
+                sender=ExchangeRate, time_zone_changed=False, since=since
+            )
+    return saved

@@ -7,4 +7,7 @@ from django.dispatch import Signal
 # ownership or the time zone. Keyword argument: `time_zone_changed` (bool; periods start at
 # local midnight, so snapshots of the old zone describe other periods). Sent inside the
 # settings transaction, so what subscribers write commits or rolls back with the change.
+# Optional keyword `since` (aware datetime): the change affects periods from then on only (an
+# exchange rate of one month); `whole_history` (bool): it affects every period (a rate for every
+# month). Without either, the trailing months are recomputed.
 kpi_inputs_changed = Signal()

@@ -8,6 +8,7 @@ Each turns what a person typed into the arguments of a service; the services val
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -438,3 +439,26 @@ class TeamLeadsForm(_Form):
             team: [self.members[pk] for pk in self.cleaned_data.get(team, [])]
             for team in SignoffTeam.values
         }
+
+
+class ExchangeRateForm(_Form):
+    currency = forms.CharField(max_length=3, help_text="ISO code, e.g. EUR")
+    month = forms.CharField(
+        required=False, max_length=7, help_text="YYYY-MM; empty: every month without its own"
+    )
+    rate = forms.DecimalField(
+        max_digits=24,
+        decimal_places=10,
+        min_value=Decimal("0.0000000001"),
+        help_text="Value of 1 unit in the workspace's currency",
+    )
+
+    def clean_month(self):
+        text = self.cleaned_data["month"].strip()
+        if not text:
+            return None
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError("YYYY-MM, e.g. 2025-03") from None

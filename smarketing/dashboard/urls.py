@@ -58,4 +58,9 @@ urlpatterns = [
         "glossary/<int:number>/sign/", glossary.DefinitionSignView.as_view(), name="glossary_sign"
     ),
     path("settings/alignment/", settings.AlignmentWeightsView.as_view(), name="settings_alignment"),
+    path(
+        "settings/exchange-rates/",
+        settings.ExchangeRatesView.as_view(),
+        name="exchange_rates",
+    ),
 ]

@@ -7,13 +7,19 @@ from django.db import connection
 from django.db.models import QuerySet
 from psycopg import sql
 
-from smarketing.configuration.selectors import channel_owner, channel_ownership_overrides
+from smarketing.configuration.models import ExchangeRate
+from smarketing.configuration.selectors import (
+    channel_owner,
+    channel_ownership_overrides,
+    workspace_settings_get,
+)
 from smarketing.core.csv_export import csv_lines
 
 from .importers.kinds import KINDS, ColumnType
 from .importers.mapping_files import MappingFile
 from .importers.preview import PREVIEW_ROWS, ImportPreview, import_preview
-from .models import ColumnMapping, ImportJob, ImportProblem, Lead, Spend, Traffic
+from .importers.sql import deals_without_rate_sql
+from .models import ColumnMapping, Deal, ImportJob, ImportProblem, Lead, Spend, Traffic
 
 
 def import_job_list() -> QuerySet[ImportJob]:
@@ -135,3 +141,15 @@ def channel_list() -> list[Channel]:
         )
         for source in sorted(seen | set(overrides))
     ]
+
+
+def deals_without_exchange_rate() -> dict[str, int]:
+    """Currency → how many deals in it have no exchange rate for a month they need (closed_at's
+    for a closed deal, created_at's for every deal): SPEC 3.1, those are left out of money KPIs
+    until an admin adds the rate. One grouped statement; deals in the workspace's currency or
+    without one are never counted."""
+    settings_row = workspace_settings_get()
+    statement = deals_without_rate_sql(ExchangeRate._meta.db_table, Deal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"tz": settings_row.time_zone, "home": settings_row.currency})
+        return dict(cursor.fetchall())

@@ -12,4 +12,5 @@ urlpatterns = [
     path("kpis/jobs/", apis.KpiSnapshotJobListApi.as_view(), name="api-kpi-jobs"),
     path("kpis/jobs/refresh/", apis.KpiSnapshotRefreshApi.as_view(), name="api-kpi-refresh"),
     path("planner/", apis.PlannerApi.as_view(), name="api-planner"),
+    path("exchange-rates/", apis.ExchangeRatesApi.as_view(), name="api-exchange-rates"),
 ]

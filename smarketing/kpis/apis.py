@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -11,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+from smarketing.configuration.selectors import exchange_rate_list
+from smarketing.configuration.services import exchange_rates_set
 from smarketing.core.api import PERIOD_TEXT, PeriodField, PlanPeriodField
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
@@ -346,3 +351,61 @@ class KpiSnapshotRefreshApi(APIView):
     def post(self, request):
         job = services.kpi_snapshot_nightly_enqueue()
         return Response(KpiSnapshotJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Exchange rates (SPEC 3.1): inputs of every money KPI ----------------------------------
+
+
+class ExchangeRateOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    month = serializers.CharField(allow_null=True, help_text="YYYY-MM; null: every month")
+    rate = serializers.DecimalField(max_digits=24, decimal_places=10)
+
+
+def _rates_body() -> Any:
+    return ExchangeRateOutputSerializer(
+        [
+            {
+                "currency": row.currency,
+                "month": row.month.strftime("%Y-%m") if row.month else None,
+                "rate": row.rate,
+            }
+            for row in exchange_rate_list()
+        ],
+        many=True,
+    ).data
+
+
+class ExchangeRatesApi(APIView):
+    """Admins: the exchange rates to the workspace's currency. A POST sets the rates given
+    (`{"rates": {"EUR": "1.08"}, "month": "2025-03"}`; no month: every month without its own);
+    the KPI snapshots of the months concerned are recomputed."""
+
+    permission_classes = [IsWorkspaceAdmin]
+
+    class InputSerializer(serializers.Serializer):
+        rates = serializers.DictField(
+            child=serializers.DecimalField(
+                max_digits=24, decimal_places=10, min_value=Decimal("0.0000000001")
+            ),
+            allow_empty=False,
+        )
+        month = serializers.RegexField(
+            r"^\d{4}-(0[1-9]|1[0-2])$", required=False, allow_null=True, help_text="YYYY-MM"
+        )
+
+    @extend_schema(responses=ExchangeRateOutputSerializer(many=True))
+    def get(self, request):
+        return Response(_rates_body())
+
+    @extend_schema(request=InputSerializer, responses=ExchangeRateOutputSerializer(many=True))
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        month = data.validated_data.get("month")
+        first_day = date(int(month[:4]), int(month[5:]), 1) if month else None
+        try:
+            exchange_rates_set(rates=dict(data.validated_data["rates"]), month=first_day)
+        except ModelValidationError as error:
+            raise ValidationError({"rates": error.messages}) from error
+        return Response(_rates_body())

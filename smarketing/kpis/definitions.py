@@ -13,7 +13,8 @@ Two layers, both declared here:
 
 Adding a KPI is one `Kpi(...)` entry in `KPIS` (plus a `Measure` if it needs a new aggregate).
 
-SQL parameters available to a measure's `where` and `value`: `tz` (workspace time zone), `sla`
+SQL parameters available to a measure's `where` and `value`: `tz` (workspace time zone),
+`currency` (the workspace's), `sla`
 (interval), `window_days` (integer or null) and `sales_sources` (text[]). The period enters only
 through `at` (`start`, `end` as timestamptz; `start_day`, `end_day` as local dates for the
 `DATE_COLUMNS`).
@@ -196,6 +197,8 @@ TRANSITIONS = {
 }
 
 _WON = "d.status = 'won'"
+_CLOSED_AMOUNT = "d.amount_closed"
+_CREATED_AMOUNT = "d.amount_created"
 _LOST = "d.status = 'lost'"
 _TOUCHED = "l.first_touch_at IS NOT NULL"
 # An MQL is dispositioned when sales accepted it (sql_at) or rejected it (rejected_at); the
@@ -277,25 +280,40 @@ MEASURES: tuple[Measure, ...] = (
         " AND c.date <= (l.customer_at AT TIME ZONE %(tz)s)::date) THEN 1 END",
     ),
     # --- deals -----------------------------------------------------------------------------
-    Measure("revenue", Fact.DEAL, MeasureKind.SUM, at="d.closed_at", where=_WON, value="d.amount"),
+    # Money is read in the workspace's currency (SPEC 3.1): `amount_closed` at the rate of
+    # closed_at's month, `amount_created` at created_at's; NULL (left out) without a rate.
+    Measure(
+        "revenue", Fact.DEAL, MeasureKind.SUM, at="d.closed_at", where=_WON, value=_CLOSED_AMOUNT
+    ),
+    # Won deals whose amount could be converted: average_deal_size divides by them.
+    Measure(
+        "won_deals_converted",
+        Fact.DEAL,
+        MeasureKind.COUNT,
+        at="d.closed_at",
+        where=_WON,
+        value=_CLOSED_AMOUNT,
+    ),
     Measure(
         "marketing_sourced_revenue",
         Fact.DEAL,
         MeasureKind.SUM,
         at="d.closed_at",
         where=f"{_WON} AND l.lead_id IS NOT NULL AND NOT (l.source = ANY(%(sales_sources)s))",
-        value="d.amount",
+        value=_CLOSED_AMOUNT,
     ),
     Measure("won_deals", Fact.DEAL, MeasureKind.COUNT, at="d.closed_at", where=_WON),
     Measure("lost_deals", Fact.DEAL, MeasureKind.COUNT, at="d.closed_at", where=_LOST),
-    Measure("pipeline_created", Fact.DEAL, MeasureKind.SUM, at="d.created_at", value="d.amount"),
+    Measure(
+        "pipeline_created", Fact.DEAL, MeasureKind.SUM, at="d.created_at", value=_CREATED_AMOUNT
+    ),
     Measure(
         "lifetime_revenue",
         Fact.DEAL,
         MeasureKind.SUM,
         at="d.closed_at",
         where=f"{_WON} AND l.lead_id IS NOT NULL",
-        value="d.amount",
+        value=_CLOSED_AMOUNT,
         scope=Scope.BEFORE_END,
     ),
     Measure(
@@ -303,7 +321,7 @@ MEASURES: tuple[Measure, ...] = (
         Fact.DEAL,
         MeasureKind.COUNT,
         at="d.closed_at",
-        where=f"{_WON} AND l.lead_id IS NOT NULL",
+        where=f"{_WON} AND l.lead_id IS NOT NULL AND {_CLOSED_AMOUNT} IS NOT NULL",
         distinct="l.lead_id",
         scope=Scope.BEFORE_END,
     ),
@@ -315,6 +333,8 @@ MEASURES: tuple[Measure, ...] = (
         # today; an open deal's closed_at is only an expected date, so it never closes it.
         at="d.created_at",
         until="CASE WHEN d.status <> 'open' THEN d.closed_at END",
+        # A deal whose currency has no rate for its creation month is left out of velocity.
+        where=f"{_CREATED_AMOUNT} IS NOT NULL",
         scope=Scope.BEFORE_END,
     ),
     # --- spend, traffic, activities, content -------------------------------------------------
@@ -516,8 +536,8 @@ KPIS: tuple[Kpi, ...] = (
         "average_deal_size",
         "Average deal size",
         Unit.MONEY,
-        _measure_ratio("revenue", "won_deals"),
-        definition="Revenue divided by the number of won deals.",
+        _measure_ratio("revenue", "won_deals_converted"),
+        definition="Revenue divided by the number of won deals (with an exchange rate).",
     ),
     Kpi(
         "pipeline_created",

@@ -66,7 +66,13 @@ def on_reasons_relabelled(*, start: datetime, end: datetime, **_: Any) -> None:
     kpi_snapshot_refresh_enqueue(import_id=None, start=start, end=end)
 
 
-def on_kpi_inputs_changed(*, time_zone_changed: bool, **_: Any) -> None:
+def on_kpi_inputs_changed(
+    *,
+    time_zone_changed: bool,
+    since: datetime | None = None,
+    whole_history: bool = False,
+    **_: Any,
+) -> None:
     """A setting KPI values depend on changed: recompute the trailing 18 months, or the whole
     history when the time zone changed.
 
@@ -74,7 +80,11 @@ def on_kpi_inputs_changed(*, time_zone_changed: bool, **_: Any) -> None:
     are kept until the refresh has the new zone's snapshot of the same period (pages show them
     meanwhile, marked "recomputing", instead of nothing); the refresh then drops them.
     """
-    if time_zone_changed:
+    if since is not None and not time_zone_changed and not whole_history:
+        now = timezone.now()
+        kpi_snapshot_refresh_enqueue(import_id=None, start=min(since, now), end=now)
+        return
+    if time_zone_changed or whole_history:
         now = timezone.now()
         kpi_snapshot_refresh_enqueue(import_id=None, start=kpi_history_start() or now, end=now)
         return

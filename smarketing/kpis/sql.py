@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from smarketing.configuration.models import ExchangeRate
 from smarketing.core.periods import Period
 from smarketing.funnel.models import Activity, ContentDownload, Deal, Lead, Spend, Traffic
 
@@ -46,13 +47,17 @@ class KpiContext:
     definitions_version: int
     # SPEC 3.1: leads take their missing opportunity and customer dates from their deals.
     stages_from_deals: bool = False
+    # The workspace's currency: deals in another one are converted (SPEC 3.1).
+    currency: str = "USD"
 
 
-def fact_tables(*, stages_from_deals: bool = False) -> dict[str, str]:
-    """Fact table → the relation read (a table name, or a parenthesised SELECT to alias)."""
+def fact_tables(*, stages_from_deals: bool = False, converted: bool = False) -> dict[str, str]:
+    """Fact table → the relation read (a table name, or a parenthesised SELECT to alias).
+    `converted`: deals with their amounts in the workspace's currency (what money measures
+    read; needs the `currency` and `tz` parameters)."""
     return {
         "lead": leads_with_stages_from_deals() if stages_from_deals else Lead._meta.db_table,
-        "deal": Deal._meta.db_table,
+        "deal": deals_converted() if converted else Deal._meta.db_table,
         "spend": Spend._meta.db_table,
         "traffic": Traffic._meta.db_table,
         "activity": Activity._meta.db_table,
@@ -86,6 +91,30 @@ def leads_with_stages_from_deals() -> str:
         f" FROM {Lead._meta.db_table} l0 LEFT JOIN (SELECT lead_id, {firsts}"
         f" FROM {Deal._meta.db_table} WHERE lead_id <> '' GROUP BY lead_id) fd"
         f" ON fd.lead_id = l0.lead_id)"
+    )
+
+
+def _converted_amount(instant: str) -> str:
+    """A deal's amount in the workspace's currency at the rate of `instant`'s month (local), the
+    month's own rate first, else the rate for every month; NULL when there is none. The rate is
+    looked up only for deals in another currency (a CASE branch runs only when reached)."""
+    return (
+        f"CASE WHEN d0.currency IN ('', %(currency)s) THEN d0.amount"
+        f" ELSE d0.amount * (SELECT r.rate FROM {ExchangeRate._meta.db_table} r"
+        f" WHERE r.currency = d0.currency AND (r.month IS NULL"
+        f" OR r.month = date_trunc('month', {instant} AT TIME ZONE %(tz)s)::date)"
+        f" ORDER BY r.month IS NULL LIMIT 1) END"
+    )
+
+
+def deals_converted() -> str:
+    """The deal table with `amount_closed` (converted at the rate of closed_at's month) and
+    `amount_created` (at created_at's month), NULL where the currency has no rate for it
+    (SPEC 3.1 "Currencies"): a relation to alias."""
+    return (
+        f"(SELECT d0.*, {_converted_amount('d0.closed_at')} AS amount_closed,"
+        f" {_converted_amount('d0.created_at')} AS amount_created"
+        f" FROM {Deal._meta.db_table} d0)"
     )
 
 
@@ -199,7 +228,7 @@ def workspace_measures_fetch(cursor: Any) -> dict[str, Any]:
 def kpi_measures_sql(breakdowns: tuple[str, ...] = (), *, stages_from_deals: bool = False) -> str:
     """The one statement computing every measure for a period, in total and per group of each
     of `breakdowns` ("source", "owner"): each fact is read once, grouped by grouping sets."""
-    tables = fact_tables(stages_from_deals=stages_from_deals)
+    tables = fact_tables(stages_from_deals=stages_from_deals, converted=True)
     branches = []
     for fact in Fact:
         measures = [measure for measure in MEASURES if measure.fact is fact]
@@ -235,6 +264,7 @@ def kpi_measures_params(period: Period, context: KpiContext) -> dict[str, Any]:
         "start_day": period.first_day,
         "end_day": period.end_day,
         "tz": context.time_zone,
+        "currency": context.currency,
         "sla": context.response_sla,
         "window_days": context.conversion_window_days,
         "sales_sources": list(context.sales_sources),

@@ -147,6 +147,7 @@ def grid_params(grid: PeriodGrid, context: KpiContext) -> dict[str, Any]:
         "end_day": grid.end_day,
         "day_starts": list(grid.day_starts),
         "tz": context.time_zone,
+        "currency": context.currency,
         "sla": context.response_sla,
         "window_days": context.conversion_window_days,
         "sales_sources": list(context.sales_sources),
@@ -445,7 +446,7 @@ def period_branches(
     `leads_of_facts_sql(branches)`, in the same transaction)."""
     branches: list[Branch] = []
     for fact in Fact:
-        tables = fact_tables(stages_from_deals=stages_from_deals)
+        tables = fact_tables(stages_from_deals=stages_from_deals, converted=True)
         if fact in FACTS_WITH_THEIR_LEAD:
             tables["lead"] = f"pg_temp.{_leads_of(fact)}"
         keys = group_columns(fact, breakdowns)

@@ -116,7 +116,18 @@ def test_salesforce_latin1_leads_with_nul_bytes_import_as_exported(alpha):
 def test_salesforce_opportunities_in_four_currencies(alpha):
     job = imported(alpha, "salesforce_opportunities_currencies.csv")
     assert (job.kind, job.format, job.encoding) == ("deals", "salesforce", "cp1252")
-    assert problems(alpha, job, "warning") == ["row 2, column Description: 1 NUL byte removed"]
+    assert problems(alpha, job, "warning") == [
+        "file: 2 deal(s) in COP have no exchange rate for their month: stored, and left out of"
+        " every money KPI (revenue, deal size, pipeline) until an admin adds one"
+        " (`exchange_rates SLUG --set COP=RATE [--month YYYY-MM]`)",
+        "file: 1 deal(s) in MXN have no exchange rate for their month: stored, and left out of"
+        " every money KPI (revenue, deal size, pipeline) until an admin adds one"
+        " (`exchange_rates SLUG --set MXN=RATE [--month YYYY-MM]`)",
+        "file: 1 deal(s) in PEN have no exchange rate for their month: stored, and left out of"
+        " every money KPI (revenue, deal size, pipeline) until an admin adds one"
+        " (`exchange_rates SLUG --set PEN=RATE [--month YYYY-MM]`)",
+        "row 2, column Description: 1 NUL byte removed",
+    ]
     by_id = deals(alpha)
     summary = {
         deal_id[-5:]: (deal.status, deal.amount, deal.currency) for deal_id, deal in by_id.items()
@@ -136,6 +147,144 @@ def test_salesforce_opportunities_in_four_currencies(alpha):
     # The converted lead arrives later and claims its opportunity.
     imported(alpha, "salesforce_leads_latin1_nul.csv")
     assert deals(alpha)["0065e00000OpP01AAA"].lead_id == "00Q5e00000AbCdEEA1"
+
+
+def rates_command(alpha, *arguments: str) -> list:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("exchange_rates", alpha.slug, *arguments, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_four_currencies_are_converted_per_month_and_never_summed_unconverted(alpha):
+    from smarketing.funnel.selectors import deals_without_exchange_rate
+
+    imported(alpha, "salesforce_opportunities_currencies.csv")
+    # Deals (workspace currency USD): P01 won 4,000,000 COP created 5 Jan closed 20 Jan; P02 won
+    # 50,000 MXN 10 Jan → 25 Jan; P03 won 3,000 PEN 15 Jan → 14 Feb; P04 won 1,000 USD
+    # 1 Feb → 20 Feb; P05 lost 2,000,000 COP 2 Feb → 25 Feb; P06 open 500 USD created 10 Feb.
+    january, february = kpis(alpha, "2025-01")["kpis"], kpis(alpha, "2025-02")["kpis"]
+    # No rate at all: foreign deals are left out of money, still counted as won or lost.
+    assert (january["won_deals"], january["win_rate"], january["revenue"]) == (2, 1.0, 0.0)
+    assert january["average_deal_size"] is None  # no won deal with a converted amount
+    assert january["pipeline_created"] == 0.0
+    assert (february["won_deals"], february["lost_deals"], february["win_rate"]) == (
+        2, 1, 0.666667,
+    )  # fmt: skip
+    assert (february["revenue"], february["average_deal_size"]) == (1000.0, 1000.0)  # P04
+    assert february["pipeline_created"] == 1500.0  # P04 1,000 + P06 500 (P05 left out)
+    rates = rates_command(alpha, "--set", "COP=0.00025")  # every month
+    rates = rates_command(alpha, "--set", "mxn=0.055", "--set", "PEN=0.27", "--month", "2025-01")
+    assert rates == [
+        {"currency": "COP", "month": None, "rate": "0.00025"},
+        {"currency": "MXN", "month": "2025-01", "rate": "0.055"},
+        {"currency": "PEN", "month": "2025-01", "rate": "0.27"},
+    ]
+    january, february = kpis(alpha, "2025-01")["kpis"], kpis(alpha, "2025-02")["kpis"]
+    # January: P01 4,000,000 × 0.00025 = 1,000 + P02 50,000 × 0.055 = 2,750.
+    assert (january["revenue"], january["average_deal_size"]) == (3750.0, 1875.0)
+    # Created in January: P01 1,000 + P02 2,750 + P03 3,000 × 0.27 (January's PEN) = 810.
+    assert january["pipeline_created"] == 4560.0
+    # February: P03 closes in February, which has no PEN rate: out of revenue and deal size,
+    # still a won deal. Revenue P04 1,000 over the one converted won deal.
+    assert (february["won_deals"], february["win_rate"]) == (2, 0.666667)
+    assert (february["revenue"], february["average_deal_size"]) == (1000.0, 1000.0)
+    # P04 1,000 + P05 2,000,000 × 0.00025 = 500 + P06 500.
+    assert february["pipeline_created"] == 2000.0
+    with schema_context(alpha.schema_name):
+        assert deals_without_exchange_rate() == {"PEN": 1}
+    rates_command(alpha, "--set", "PEN=0.26", "--month", "2025-02")
+    february = kpis(alpha, "2025-02")["kpis"]
+    # + P03 3,000 × 0.26 = 780: 1,780 over 2 converted won deals = 890.
+    assert (february["revenue"], february["average_deal_size"]) == (1780.0, 890.0)
+    with schema_context(alpha.schema_name):
+        assert deals_without_exchange_rate() == {}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--set", "EURO=1"], "EURO"),
+        (["--set", "EUR=0"], "EUR: the rate must be a number more than 0"),
+        (["--set", "EUR=abc"], "is not a number"),
+        (["--set", "USD=1"], "USD is the workspace's currency"),
+        (["--set", "EUR=1", "--month", "2025-13"], "--month"),
+        (["--set", "EUR"], "CUR=RATE"),
+    ],
+)
+def test_exchange_rates_command_refuses_and_changes_nothing(alpha, arguments, message):
+    from django.core.management.base import CommandError
+
+    from smarketing.configuration.models import ExchangeRate
+
+    with pytest.raises(CommandError, match="nothing changed") as raised:
+        rates_command(alpha, "--set", "GBP=1.25", *arguments)
+    assert message in str(raised.value)
+    with schema_context(alpha.schema_name):
+        assert not ExchangeRate.objects.exists()
+
+
+def test_a_rate_change_recomputes_the_snapshots_of_its_months(
+    alpha, django_capture_on_commit_callbacks
+):
+    from smarketing.kpis import services as kpi_services
+    from smarketing.kpis.models import KpiSnapshotJob
+    from smarketing.kpis.selectors.context import kpi_period_parse
+    from smarketing.kpis.selectors.reports import kpi_report_read
+
+    imported(alpha, "salesforce_opportunities_currencies.csv")
+    rates_command(alpha, "--set", "COP=0.00025", "--set", "MXN=0.055", "--set", "PEN=0.27")
+
+    def february_snapshot() -> dict:
+        with schema_context(alpha.schema_name):
+            job = KpiSnapshotJob.objects.order_by("-pk").first()
+            kpi_services.kpi_snapshot_refresh(job=job)
+            report = kpi_report_read(period=kpi_period_parse("2025-02"))
+        assert report["computed"] == "snapshot"
+        return report["kpis"]
+
+    # February: P03 810 + P04 1,000 = 1,810 over 2.
+    assert (february_snapshot()["revenue"], february_snapshot()["average_deal_size"]) == (
+        1810.0, 905.0,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rates_command(alpha, "--set", "PEN=0.30", "--month", "2025-02")
+    assert callbacks  # the refresh is queued on commit
+    with schema_context(alpha.schema_name):
+        job = KpiSnapshotJob.objects.order_by("-pk").first()
+        assert job.range_start.date().isoformat() <= "2025-02-01"
+    # P03 3,000 × 0.30 = 900 + 1,000.
+    assert february_snapshot()["revenue"] == 1900.0
+
+
+def test_exchange_rates_api_and_page_are_for_admins(alpha, alice_client):
+    response = alice_client.post(
+        "/api/v1/exchange-rates/",
+        {"rates": {"EUR": "1.08"}, "month": "2025-03"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == [{"currency": "EUR", "month": "2025-03", "rate": "1.0800000000"}]
+    bad = alice_client.post(
+        "/api/v1/exchange-rates/", {"rates": {"USD": "2"}}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "workspace's currency" in str(bad.json())
+    page = alice_client.get("/settings/exchange-rates/")
+    assert page.status_code == 200 and b"EUR" in page.content
+    saved = alice_client.post(
+        "/settings/exchange-rates/", {"currency": "cop", "month": "", "rate": "0.00025"}
+    )
+    assert saved.status_code == 302
+    assert b"every month" in alice_client.get("/settings/exchange-rates/").content
+
+
+def test_the_dashboard_names_currencies_without_a_rate(alpha, alice_client):
+    imported(alpha, "salesforce_opportunities_currencies.csv")
+    page = alice_client.get("/?period=2025-02").content.decode()
+    assert "2 deals in COP, 1 deal in MXN, 1 deal in PEN" in page
 
 
 def test_problems_in_a_crm_file_name_the_files_own_columns(alpha):

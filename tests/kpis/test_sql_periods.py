@@ -13,7 +13,17 @@ from smarketing.kpis import services
 from smarketing.kpis.selectors.context import kpi_context_get
 from smarketing.kpis.sql_periods import period_grid
 
-from .conftest import activity, at, content, deal, lead, settings_update, spend, traffic
+from .conftest import (
+    activity,
+    at,
+    content,
+    deal,
+    lead,
+    report,
+    settings_update,
+    spend,
+    traffic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +139,39 @@ def test_stages_from_deals_gives_the_same_snapshots(in_alpha):
     settings_update(time_zone="Europe/Paris", stages_from_deals=True)
     edge_cases()
     assert assert_identical_to_the_reference("2025-01-01", "2025-05-15") >= 27
+
+
+def test_deals_in_other_currencies_give_the_same_snapshots(in_alpha):
+    from decimal import Decimal
+
+    from smarketing.configuration.models import ExchangeRate
+
+    settings_update(time_zone="America/Santiago", currency="EUR")
+    edge_cases()  # their deals have no currency: euros
+    ExchangeRate.objects.create(currency="USD", month=None, rate=Decimal("0.9"))
+    ExchangeRate.objects.create(currency="USD", month=date(2025, 3, 1), rate=Decimal("0.8"))
+    ExchangeRate.objects.create(currency="COP", month=date(2025, 1, 1), rate=Decimal("0.0002"))
+    # Closed 31 March 23:30 in Santiago = 1 April UTC: March's rate; COP without a rate for
+    # February or March; an open deal in COP created in January.
+    deal(status="won", amount="100", created_at="2025-03-02", closed_at="2025-04-01T02:30:00Z",
+         lead_id="L1", owner="ann", currency="USD")  # fmt: skip
+    deal(status="won", amount="50000", created_at="2025-01-20", closed_at="2025-02-10",
+         lead_id="L4", owner="cy", currency="COP")  # fmt: skip
+    deal(status="lost", amount="70000", created_at="2025-01-21", closed_at="2025-03-10",
+         lead_id="L5", owner="bob", currency="COP")  # fmt: skip
+    deal(status="open", amount="90000", created_at="2025-01-22", lead_id="L2", currency="COP")
+    deal(status="won", amount="10", created_at="2025-02-01", closed_at="2025-02-02",
+         currency="EUR")  # fmt: skip
+    assert assert_identical_to_the_reference("2025-01-01", "2025-05-15") >= 27
+    # March (Santiago): L1's old deal 250.5 € + this one 100 USD × 0.8 = 80.
+    march = report("2025-03")["kpis"]
+    assert (march["revenue"], march["won_deals"], march["average_deal_size"]) == (
+        330.5, 2, 165.25,
+    )  # fmt: skip
+    february = report("2025-02")["kpis"]
+    # 50,000 COP closed in February, no February rate: left out, still a won deal.
+    assert february["won_deals"] == 2 and february["revenue"] == 10.0
+    assert february["average_deal_size"] == 10.0
 
 
 def test_an_empty_workspace_gives_the_same_snapshots(in_alpha):

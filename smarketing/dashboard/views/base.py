@@ -18,6 +18,7 @@ from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration.selectors import workspace_settings_get
 from smarketing.core.csv_export import csv_lines
 from smarketing.core.periods import Grain, Period, period_containing
+from smarketing.funnel.selectors import deals_without_exchange_rate
 from smarketing.kpis.selectors.reports import kpi_figures_read
 from smarketing.kpis.selectors.snapshots import kpi_snapshot_series, kpi_value
 from smarketing.kpis.templatetags.kpi_format import kpi_label
@@ -110,6 +111,8 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
             "grain_choices": GRAIN_CHOICES,
             "period_param": period_param(period),
             "currency": workspace_settings_get().currency,
+            # SPEC 3.1: currencies whose deals lack a rate, with their number of deals.
+            "unconverted_deals": deals_without_exchange_rate(),
             "figures": figures,
             "values": scoped(figures, page_filter.source),
             "previous_values": scoped(previous, page_filter.source),

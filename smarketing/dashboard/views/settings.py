@@ -11,12 +11,18 @@ from django.views import View
 from smarketing.accounts.models import Role
 from smarketing.accounts.permissions import RoleRequiredMixin
 from smarketing.configuration import services
-from smarketing.configuration.selectors import workspace_settings_get
-from smarketing.funnel.selectors import channel_list
+from smarketing.configuration.selectors import exchange_rate_list, workspace_settings_get
+from smarketing.funnel.selectors import channel_list, deals_without_exchange_rate
 from smarketing.slas.selectors import sla_kpi_target_list
 from smarketing.slas.services import sla_kpi_targets_replace
 
-from ..forms import AlignmentWeightsForm, ChannelOwnershipForm, KpiTargetsForm, SettingsForm
+from ..forms import (
+    AlignmentWeightsForm,
+    ChannelOwnershipForm,
+    ExchangeRateForm,
+    KpiTargetsForm,
+    SettingsForm,
+)
 
 
 def _settings_initial() -> dict:
@@ -134,3 +140,38 @@ class AlignmentWeightsView(SettingsPageMixin, View):
                 messages.success(request, "Alignment index weights saved.")
                 return _back("alignment")
         return self.page(alignment_form=form)
+
+
+class ExchangeRatesView(RoleRequiredMixin, View):
+    """Admins keep the exchange rates to the workspace's currency (SPEC 3.1)."""
+
+    minimum_role = Role.ADMIN
+
+    def _page(self, form: ExchangeRateForm) -> HttpResponse:
+        context = {
+            "form": form,
+            "rates": exchange_rate_list(),
+            "currency": workspace_settings_get().currency,
+            "unconverted_deals": deals_without_exchange_rate(),
+        }
+        return render(self.request, "dashboard/exchange_rates.html", context)
+
+    def get(self, request):
+        return self._page(ExchangeRateForm())
+
+    def post(self, request):
+        form = ExchangeRateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.exchange_rates_set(
+                    rates={data["currency"]: data["rate"]}, month=data["month"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, "Exchange rate saved; KPI snapshots are being recomputed."
+                )
+                return redirect(reverse("dashboard:exchange_rates"))
+        return self._page(form)

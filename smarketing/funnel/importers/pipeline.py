@@ -593,6 +593,15 @@ def _report_notes(cursor, job: ImportJob) -> None:
                 " `workspace_settings SLUG --set stages_from_deals=on`) to take their first won"
                 " deal's close as their customer date"
             )
+    if job.kind == "deals":
+        from ..selectors import deals_without_exchange_rate  # selectors import the importers
+
+        for currency, deals in deals_without_exchange_rate().items():
+            notes.append(
+                f"{deals} deal(s) in {currency} have no exchange rate for their month: stored,"
+                " and left out of every money KPI (revenue, deal size, pipeline) until an admin"
+                f" adds one (`exchange_rates SLUG --set {currency}=RATE [--month YYYY-MM]`)"
+            )
     if notes:
         ImportProblem.objects.bulk_create(
             ImportProblem(job=job, severity=ProblemSeverity.WARNING, row_number=0, message=note)

@@ -730,3 +730,21 @@ def leads_won_without_customer_date() -> str:
         " ON lead.lead_id = deal.lead_id WHERE deal.status = 'won' AND deal.lead_id <> ''"
         " AND deal.closed_at IS NOT NULL AND lead.customer_at IS NULL"
     )
+
+
+def deals_without_rate_sql(rates: str, deals: str) -> str:
+    """Rows (currency, deals): deals in a currency other than the workspace's (`%(home)s`) that
+    lack a rate for created_at's month, or for closed_at's when closed (months in `%(tz)s`)."""
+
+    def lacks(instant: str) -> str:
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {rates} r WHERE r.currency = d.currency AND (r.month IS"
+            f" NULL OR r.month = date_trunc('month', {instant} AT TIME ZONE %(tz)s)::date))"
+        )
+
+    return (
+        f"SELECT d.currency, count(*) FROM {deals} d"
+        f" WHERE d.currency NOT IN ('', %(home)s) AND ({lacks('d.created_at')}"
+        f" OR (d.closed_at IS NOT NULL AND d.status <> 'open' AND {lacks('d.closed_at')}))"
+        f" GROUP BY d.currency ORDER BY d.currency"
+    )

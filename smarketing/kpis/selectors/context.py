@@ -24,6 +24,7 @@ def kpi_context_get() -> KpiContext:
         sales_sources=tuple(sorted(sales)),
         definitions_version=settings_row.definitions_version,
         stages_from_deals=settings_row.stages_from_deals,
+        currency=settings_row.currency,
     )
 
 
