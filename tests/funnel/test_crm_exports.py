@@ -8,7 +8,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from smarketing.funnel import services
-from tests.funnel.conftest import at
+from smarketing.funnel.models import ImportStatus
+from tests.funnel.conftest import at, kpis, problems, run_import
 from tests.funnel.conftest import deals_by_id as deals
 from tests.funnel.conftest import imported as imported_file
 from tests.funnel.conftest import leads_by_id as leads
@@ -147,3 +148,28 @@ def test_salesforce_opportunities_before_leads_are_linked_when_the_leads_arrive(
     assert deals(alpha)["0065e000002BBBBAA1"].lead_id == ""
     imported(alpha, "salesforce_leads_api_names.csv")  # detected as Salesforce leads
     assert deals(alpha)["0065e000002BBBBAA1"].lead_id == "00Q5e000001AAAAEA1"
+
+
+def test_salesforce_all_zero_ids_of_15_or_18_characters_are_empty(alpha):
+    # Issue 10, problem 4: Salesforce writes an empty reference as an all-zero id; a converted
+    # lead whose ConvertedOpportunityId is one has no opportunity.
+    content = (
+        "Id,FirstName,LastName,Company,CreatedDate,LeadSource,Status,IsConverted,ConvertedDate,"
+        "ConvertedOpportunityId,OwnerId,LastModifiedDate\n"
+        "00Q5e000009ZZZ1EA1,Ann,Zero,Z Ltd,2025-01-06T09:15:00.000Z,Web,Closed - Converted,true,"
+        "2025-01-20,000000000000000AAA,000000000000000,2025-01-20T10:00:00.000Z\n"
+        "00Q5e000009ZZZ2EA1,Ben,Zero,Z Co,2025-01-07T09:15:00.000Z,Web,Closed - Converted,true,"
+        "2025-01-21,000000000000000,0055e000000OWN1AAA,2025-01-21T10:00:00.000Z\n"
+    )
+    job = run_import(alpha, content, "leads", "salesforce")
+    assert job.status == ImportStatus.SUCCEEDED, problems(alpha, job)
+    by_id = leads(alpha)
+    ann, ben = by_id["00Q5e000009ZZZ1EA1"], by_id["00Q5e000009ZZZ2EA1"]
+    assert (ann.opportunity_at, ann.converted_deal_id, ann.owner) == (None, "", "")
+    assert (ben.opportunity_at, ben.converted_deal_id) == (None, "")
+    assert ann.sql_at is not None and ben.sql_at is not None
+    report = kpis(alpha, "2025-01")["kpis"]
+    # Two SQLs, neither reached an opportunity: 0 of 2, not 1.0.
+    assert (report["sqls"], report["opportunities"], report["sql_to_opportunity_rate"]) == (
+        2, 0, 0.0,
+    )  # fmt: skip
