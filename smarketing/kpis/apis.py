@@ -10,13 +10,19 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smarketing.accounts.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 from smarketing.configuration.selectors import exchange_rate_list
 from smarketing.configuration.services import exchange_rates_set
-from smarketing.core.api import PERIOD_TEXT, PeriodField, PlanPeriodField
+from smarketing.core.api import (
+    PERIOD_TEXT,
+    PeriodField,
+    PlanPeriodField,
+    StrictInputSerializer,
+)
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
 from . import services
@@ -382,8 +388,9 @@ class ExchangeRatesApi(APIView):
     the KPI snapshots of the months concerned are recomputed."""
 
     permission_classes = [IsWorkspaceAdmin]
+    parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         rates = serializers.DictField(
             child=serializers.DecimalField(
                 max_digits=24, decimal_places=10, min_value=Decimal("0.0000000001")
