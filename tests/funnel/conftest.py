@@ -104,7 +104,13 @@ def worker_starter(settings):
         workers.append(start_worker(queue, settings.MEDIA_ROOT))
         return workers[-1]
 
+    def stop_all() -> None:
+        for worker in workers:
+            stop_celery_worker(worker)
+
     start.queue = queue  # type: ignore[attr-defined]
+    # A test stops them before dropping the workspaces they work in: a worker still reading
+    # several tables (the import's follow-ups) can deadlock with DROP SCHEMA … CASCADE.
+    start.stop_all = stop_all  # type: ignore[attr-defined]
     yield start
-    for worker in workers:
-        stop_celery_worker(worker)
+    stop_all()

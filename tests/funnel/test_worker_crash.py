@@ -124,6 +124,7 @@ def test_killed_worker_then_restart_equals_one_clean_import(
             assert table_digest(crashed.schema_name) == table_digest(clean.schema_name)
             assert table_digest(crashed.schema_name)[0] == ROWS
         finally:
+            worker_starter.stop_all()  # nothing may still read the schemas dropped below
             for workspace in (crashed, clean):
                 provisioning.workspace_delete(workspace=workspace)
             connection.set_schema_to_public()
