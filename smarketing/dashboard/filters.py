@@ -41,8 +41,13 @@ def same_period_last_year(period: Period) -> Period:
     """The period a year before: the same month, quarter or year; the ISO week 52 weeks before;
     a range moved back 12 months."""
     if period.grain is Grain.CUSTOM:
-        return period_between(
-            add_months(period.first_day, -12), add_months(period.end_day, -12), period.time_zone
+        # Built as `Period.previous()` builds one: a range of 1900 has a last year too (1899),
+        # which `period_between` refuses as typed input (a 500 on the KPIs page).
+        return Period(
+            Grain.CUSTOM,
+            add_months(period.first_day, -12),
+            add_months(period.end_day, -12),
+            period.time_zone,
         )
     if period.grain is Grain.WEEK:
         return period.shifted(-52)

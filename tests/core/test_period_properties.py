@@ -38,8 +38,11 @@ def _uses_of(period) -> None:
     """What the KPI pages, the planner, anomalies and series do with a parsed period."""
     period.previous()
     period.next()
-    period.shifted(-12)
-    period.shifted(120)
+    if period.grain is not Grain.CUSTOM:
+        # Only standard periods are stepped through many times; a range of up to 300 years
+        # is compared with the one before it, and charted by month (below).
+        period.shifted(-12)
+        period.shifted(120)
     for grain in (Grain.WEEK, Grain.MONTH, Grain.QUARTER, Grain.YEAR):
         containing = period_containing(grain, period.first_day, period.time_zone)
         containing.shifted(-8)

@@ -111,6 +111,24 @@ def test_pages_need_a_sign_in(alpha_snapshots):
         assert client_for(ALPHA_HOST).get(path).status_code == 302
 
 
+COCKPIT_PAGES = ["/", "/funnel/", "/sources/", "/marketing/", "/sales/", "/kpis/", "/reasons/"]
+PERIODS_AT_THE_ENDS = [
+    "1900", "2199", "1900-01", "2199-12", "1900-Q1", "2199-Q4", "1900-W01", "2199-W52",
+    "[1900-01-01, 2200-01-01)", "[1900-01-01, 1900-01-02)", "[2199-12-31, 2200-01-01)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", [*COCKPIT_PAGES, "/report/", "/kpis/planner/?revenue=1000"])
+def test_pages_answer_for_periods_at_the_ends_of_the_range(alpha, bob_client, path):
+    """The year before 1900 and after 2199 are out of range as typed input, but pages compare
+    with them (previous period, same period last year): a range in 1900 answered 500."""
+    answers = {
+        period: bob_client.get(path, {"period": period}).status_code
+        for period in PERIODS_AT_THE_ENDS
+    }
+    assert {period: code for period, code in answers.items() if code != 200} == {}
+
+
 # --- Goal planner --------------------------------------------------------------------------
 
 
