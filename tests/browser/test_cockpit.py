@@ -192,6 +192,32 @@ def wider_than_viewport(page: Page) -> list[str]:
     )
 
 
+def page_problems(page: Page, path: str) -> list[str]:
+    """What a page opened at `path` gets wrong: charts not drawn, wider than the viewport,
+    broken references, cards scrolling sideways, weak borders, unnamed scroll wrappers, axe."""
+    problems = []
+    page.wait_for_load_state("networkidle")
+    if page.locator("canvas").count():
+        page.wait_for_function("() => typeof window.Chart === 'function'")
+        drawn = page.evaluate(
+            "() => [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
+        )
+        if not drawn:
+            problems.append(f"{path}: a canvas without a chart")
+    checks = {
+        "wider than the viewport": wider_than_viewport,
+        "references to nothing": broken_references,
+        "cards scrolling sideways": cards_scrolling_sideways,
+        "borders under 3:1": weak_borders,
+        "scroll wrappers without a name": unnamed_scroll_wrappers,
+        "axe": axe_violations,
+    }
+    for problem, check in checks.items():
+        if found := check(page):
+            problems.append(f"{path}: {problem}: {found}")
+    return problems
+
+
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewport):
     workspace, _ = demo
@@ -209,27 +235,7 @@ def test_every_page_draws_fits_and_passes_axe(demo, watched, screenshot, viewpor
     for name, path in pages.items():
         response = page.goto(workspace.url(path))
         assert response is not None and response.status == 200, (path, response)
-        page.wait_for_load_state("networkidle")
-        canvases = page.locator("canvas").count()
-        if canvases:
-            page.wait_for_function("() => typeof window.Chart === 'function'")
-            drawn = page.evaluate(
-                "() => [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
-            )
-            if not drawn:
-                problems.append(f"{path}: a canvas without a chart")
-        if wide := wider_than_viewport(page):
-            problems.append(f"{path}: wider than the viewport: {wide}")
-        if broken := broken_references(page):
-            problems.append(f"{path}: references to nothing: {broken}")
-        if sideways := cards_scrolling_sideways(page):
-            problems.append(f"{path}: cards scrolling sideways: {sideways}")
-        if weak := weak_borders(page):
-            problems.append(f"{path}: borders under 3:1: {weak}")
-        if unnamed := unnamed_scroll_wrappers(page):
-            problems.append(f"{path}: scroll wrappers without a name: {unnamed}")
-        if violations := axe_violations(page):
-            problems.append(f"{path}: axe: {violations}")
+        problems += page_problems(page, path)
         screenshot(page, f"cockpit-{name}-{viewport['width']}")
     assert problems == [], "\n".join(problems)
 

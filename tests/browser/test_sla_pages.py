@@ -29,13 +29,8 @@ from tests.browser.conftest import LiveWorkspace, _port, committed_database
 from tests.browser.test_cockpit import (
     LAPTOP,
     PHONE,
-    axe_violations,
-    broken_references,
-    cards_scrolling_sideways,
+    page_problems,
     sign_in,
-    unnamed_scroll_wrappers,
-    weak_borders,
-    wider_than_viewport,
 )
 
 ADMIN = ("admin@slapages.test", "demo-admin-pass")
@@ -82,27 +77,7 @@ def test_agreement_pages_draw_fit_and_pass_axe(demo, new_page, screenshot, viewp
     for name, path in PAGES.items():
         response = page.goto(workspace.url(path.format(**ids)))
         assert response is not None and response.status == 200, (path, response)
-        page.wait_for_load_state("networkidle")
-        canvases = page.locator("canvas").count()
-        if canvases:
-            page.wait_for_function("() => typeof window.Chart === 'function'")
-            drawn = page.evaluate(
-                "() => [...document.querySelectorAll('canvas')].every(c => Chart.getChart(c))"
-            )
-            if not drawn:
-                problems.append(f"{path}: a canvas without a chart")
-        if wide := wider_than_viewport(page):
-            problems.append(f"{path}: wider than the viewport: {wide}")
-        if broken := broken_references(page):
-            problems.append(f"{path}: references to nothing: {broken}")
-        if sideways := cards_scrolling_sideways(page):
-            problems.append(f"{path}: cards scrolling sideways: {sideways}")
-        if weak := weak_borders(page):
-            problems.append(f"{path}: borders under 3:1: {weak}")
-        if unnamed := unnamed_scroll_wrappers(page):
-            problems.append(f"{path}: scroll wrappers without a name: {unnamed}")
-        if violations := axe_violations(page):
-            problems.append(f"{path}: axe: {violations}")
+        problems += page_problems(page, path)
         screenshot(page, f"slas-{name}-{viewport['width']}")
     assert problems == [], "\n".join(problems)
 
