@@ -42,6 +42,14 @@ def alpha_channels(alpha):
         ChannelOwnership.objects.create(source="podcast", team="sales")
 
 
+def test_the_page_title_is_its_name_and_the_workspace(alpha, alice_client):
+    """The title block once held the whole weights form (its CSRF token in the tab's title)."""
+    page = alice_client.get("/settings/").content.decode()
+    title = page[page.index("<title>") + len("<title>") : page.index("</title>")]
+    assert title == f"Workspace settings · {alpha.name}"
+    assert page.count('id="alignment"') == 1
+
+
 def test_admin_sees_every_channel_of_the_data_with_its_owner(alpha_channels, alice_client):
     response = alice_client.get("/settings/")
     assert response.status_code == 200
