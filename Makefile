@@ -57,6 +57,7 @@ format: $(BIN)/.installed
 
 # Every workload (or BENCH="kpis import"), its table also in bench/results/latest.json.
 bench: setup
+	$(WITH_SERVICES) scripts/prepare-database
 	$(WITH_SERVICES) $(BIN)/python -m benchmarks $(BENCH)
 
 services-stop:
