@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from smarketing.configuration.models import WorkspaceSettings
@@ -303,6 +304,42 @@ def test_reimport_updates_by_key_and_never_duplicates(alpha):
         datetime(2025, 1, 1, tzinfo=UTC),
         datetime(2025, 1, 4, tzinfo=UTC),
     )
+
+
+def row_versions(workspace) -> list[tuple[str, str]]:
+    """Each lead with the place of its row version (an update writes a new one elsewhere)."""
+    with schema_context(workspace.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT lead_id, ctid::text FROM funnel_lead ORDER BY lead_id")
+        return cursor.fetchall()
+
+
+def test_changed_rows_touch_the_periods_of_their_old_dates_too(alpha):
+    run_import(alpha, LEADS_HEADER + "L1,2025-01-01,web,,,ann\nL2,2025-05-01,web,,,bob\n", "leads")
+    # L1 moves from January to March (its January counts change too); L2 is unchanged.
+    second = run_import(
+        alpha, LEADS_HEADER + "L1,2025-03-01,web,,,ann\nL2,2025-05-01,web,,,bob\n", "leads"
+    )
+    assert (second.rows_stored, second.rows_unchanged) == (1, 1)
+    assert (second.affected_start, second.affected_end) == (
+        datetime(2025, 1, 1, tzinfo=UTC),
+        datetime(2025, 3, 1, tzinfo=UTC),
+    )
+
+
+def test_unchanged_reimport_writes_nothing_and_touches_no_period(alpha):
+    content = LEADS_HEADER + "L1,2025-01-01,web,2025-01-03,,ann\nL2,2025-01-02, web ,,,bob\n"
+    run_import(alpha, content, "leads")
+    versions = row_versions(alpha)
+    # The same rows in other bytes (a new file), cells written differently but equal as values.
+    again = run_import(
+        alpha,
+        LEADS_HEADER + "L2 ,2025-01-02T00:00:00Z,web,,,bob\nL1,2025-01-01,web,2025-01-03,,ann\n",
+        "leads",
+    )
+    assert again.status == ImportStatus.SUCCEEDED
+    assert (again.rows_stored, again.rows_unchanged) == (0, 2)
+    assert (again.affected_start, again.affected_end) == (None, None)
+    assert row_versions(alpha) == versions  # not rewritten: each row where it was
 
 
 def test_same_file_again_is_recognised_and_does_nothing(alpha):

@@ -437,38 +437,37 @@ def _count(job: ImportJob, severity: str) -> int:
 
 
 def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
-    """The optimistic upsert in a savepoint: (written, low, high) or None if any row is invalid."""
+    """The optimistic upsert in a savepoint: (written, low, high) or None if any row is invalid
+    or a key repeats. Each cell is typed once, into the typed relation the rest reads."""
     try:
         with transaction.atomic():
+            with _timed(job, "typing"):
+                for statement in sql.typed_create(column_map):
+                    cursor.execute(statement)
             with _timed(job, "duplicate keys"):
                 cursor.execute(sql.duplicates_exist(column_map))
                 if cursor.fetchone()[0]:
                     return None
             cursor.execute(sql.target_empty(column_map))
             was_empty = cursor.fetchone()[0]
-            old_low = old_high = None
-            if not was_empty:
-                with _timed(job, "previous dates"):
-                    cursor.execute(sql.previous_bounds(column_map))
-                    old_low, old_high = cursor.fetchone()
+            old_low = old_high = None  # dates of other rows naming the leads written
             with _timed(job, "upsert"):
                 if was_empty:
-                    # Every row is new: the table's own bounds are this import's, read from
-                    # indexes afterwards instead of returning a million rows.
-                    cursor.execute(sql.upsert(column_map, returning=False))
+                    # Every row is new: the table's own bounds are this import's, read in one
+                    # scan afterwards instead of returning a million rows.
+                    cursor.execute(sql.upsert_into_empty(column_map))
                     written = cursor.rowcount
                     cursor.execute(sql.table_bounds(column_map))
                     new_low, new_high = cursor.fetchone()
                 else:
-                    cursor.execute(sql.upsert(column_map))
+                    # Bounds over the new dates and the dates the written rows had before.
+                    cursor.execute(sql.upsert_changed(column_map))
                     written, new_low, new_high = cursor.fetchone()
             references = sql.lead_references_bounds(column_map)
             if written and references:
                 with _timed(job, "dates of rows naming the leads"):
                     cursor.execute(references)
-                    ref_low, ref_high = cursor.fetchone()
-                old_low = min((v for v in (old_low, ref_low) if v is not None), default=None)
-                old_high = max((v for v in (old_high, ref_high) if v is not None), default=None)
+                    old_low, old_high = cursor.fetchone()
     except OperationalError:
         raise
     except DatabaseError as error:
@@ -564,6 +563,7 @@ def _run_sql(cursor, job: ImportJob, shape: FileShape, column_map: ColumnMap, pr
     if job.kind in ("leads", "deals"):
         with _timed(job, "report notes"):
             _report_notes(cursor, job)
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.TYPED}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.STAGING}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.VALUE_MAP}")
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{sql.REASON_MAP}")

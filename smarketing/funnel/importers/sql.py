@@ -1,10 +1,12 @@
 """The set-based statements of an import, generated from a kind's columns and a column map.
 
 Every value arrives as text in a staging table filled by COPY. The fast path is optimistic: one
-upsert casts every value behind a guard that raises on anything invalid, so a clean file costs
-little more than a plain `INSERT … ON CONFLICT`. Only when it raises does the slower detailed
-validation run, which lists every problem as (row, column, message). Unchanged rows are not
-rewritten (`IS DISTINCT FROM`), so an unchanged re-import writes nothing.
+pass types every cell into a temporary table behind a guard that raises on anything invalid
+(`typed_create`); the duplicate check, the warnings and the upsert read that typed relation, so
+no cell is trimmed or cast twice and a clean file costs little more than a plain `INSERT … ON
+CONFLICT`. Only when the guard raises does the slower detailed validation run, which lists every
+problem as (row, column, message). Only new or changed rows are written (`upsert_changed`), so
+an unchanged re-import writes nothing.
 
 The session time zone is the workspace's while these run: `text::timestamptz` then reads a
 value without an offset (or a bare date, at midnight) in that zone, as SPEC section 3 says.
@@ -17,6 +19,8 @@ from .kinds import Column, ColumnType, KindSpec
 from .mappings import ColumnMap, ParseOptions
 
 STAGING = "import_staging"
+# The staged rows typed: see `typed_create`.
+TYPED = "import_typed"
 VALUE_MAP = "import_value_map"
 # The workspace's reason lists as (kind, lower-cased value, reason name): every reason's name
 # and every alias an admin saved (SPEC 2's rejection and loss reasons, issue 9).
@@ -390,21 +394,28 @@ def _problem_insert(job_id: int, select: str) -> str:
 
 
 def _checks_insert(
-    job_id: int, column_map: ColumnMap, checks: list[tuple[str, str, str]], where: str = "true"
+    job_id: int,
+    column_map: ColumnMap,
+    checks: list[tuple[str, str, str]],
+    where: str = "true",
+    source: str = "",
 ) -> str:
+    """Insert a problem per (row, check) that finds one. `source` is the relation the checks
+    read (the staged texts by default, as `t_<column>`)."""
     values = ", ".join(
         f"({index}, {sql_literal(severity)}, {sql_literal(label)}, p{index})"
         for index, (severity, label, _message) in enumerate(checks)
     )
     messages = ", ".join(f"{message} AS p{index}" for index, (_s, _l, message) in enumerate(checks))
     any_problem = " OR ".join(f"p{index} IS NOT NULL" for index in range(len(checks)))
+    texts = f"({_texts(column_map)} OFFSET 0) AS texts"
     # Grouped: a file column feeding two canonical columns (created_at and mql_at) is one
     # problem, said once; ordered by row, then as the checks are listed.
     return _problem_insert(
         job_id,
         "SELECT problem.severity, checked.row_number, problem.label, problem.message "
-        f"FROM (SELECT row_number, {messages} FROM ({_texts(column_map)} "
-        f"OFFSET 0) AS texts WHERE {where} OFFSET 0) AS checked "
+        f"FROM (SELECT row_number, {messages} FROM {source or texts} "
+        f"WHERE {where} OFFSET 0) AS checked "
         f"CROSS JOIN LATERAL (VALUES {values}) AS problem(position, severity, label, message) "
         f"WHERE ({any_problem}) AND problem.message IS NOT NULL "
         "GROUP BY problem.severity, checked.row_number, problem.label, problem.message "
@@ -434,11 +445,13 @@ def _backwards_checks(column_map: ColumnMap, value_of) -> list[tuple[str, str, s
     return checks
 
 
-def _closed_without_date(column_map: ColumnMap) -> str:
+def _closed_without_date(column_map: ColumnMap, typed: bool = False) -> str:
+    if typed:  # the typed status is lower-cased already
+        return "closed_at IS NULL AND status IN ('won', 'lost')"
     return "t_closed_at IS NULL AND lower(t_status) IN ('won', 'lost')"
 
 
-def _lenient_checks(column_map: ColumnMap) -> list[tuple[str, str, str]]:
+def _lenient_checks(column_map: ColumnMap, typed: bool = False) -> list[tuple[str, str, str]]:
     """Warnings for what vendor formats accept (SPEC 3.1): a closed deal without a close date."""
     spec = column_map.kind
     if not (column_map.options.lenient and spec.name == "deals"):
@@ -447,7 +460,7 @@ def _lenient_checks(column_map: ColumnMap) -> list[tuple[str, str, str]]:
         (
             "warning",
             column_map.labels["closed_at"],
-            f"CASE WHEN {_closed_without_date(column_map)} THEN 'is empty for a won or lost "
+            f"CASE WHEN {_closed_without_date(column_map, typed)} THEN 'is empty for a won or lost "
             "deal: stored, and left out of every KPI dated by the close date' END",
         )
     ]
@@ -534,41 +547,31 @@ def distinct_values(column_map: ColumnMap, name: str, limit: int) -> str:
 
 def warnings_insert(job_id: int, column_map: ColumnMap) -> str:
     """Backwards stage dates and what vendor formats accept with a warning, after a successful
-    optimistic upsert (every value is valid)."""
-    read = reader(column_map)
-    backwards = _backwards_checks(column_map, lambda column, t: read.cast(column, t))
-    lenient = _lenient_checks(column_map)
-    # Only a row with a later stage's date can go backwards: skip the others without casting.
+    optimistic upsert: read from the typed relation (every value valid and cast already)."""
+    backwards = _backwards_checks(column_map, lambda column, t: column.name)
+    lenient = _lenient_checks(column_map, typed=True)
+    # Only a row with a later stage's date can go backwards: skip the others.
     later = [
-        f"t_{name} IS NOT NULL"
+        f"{name} IS NOT NULL"
         for name in column_map.kind.ordered_dates[1:]
         if name in column_map.expressions
     ]
     if lenient:
-        later.append(_closed_without_date(column_map))
+        later.append(_closed_without_date(column_map, typed=True))
     checks = backwards + lenient
     if not checks:
         return ""
-    return _checks_insert(job_id, column_map, checks, where=" OR ".join(later) or "true")
-
-
-def _key_values(column_map: ColumnMap) -> str:
-    """The key as the values it is stored as: `2025-01-01` and `2025-01-01T00:00:00` are one
-    date. Text keys are compared as text (no cast: leads, deals and activities stay cheap);
-    a cast that fails aborts the check, and the detailed validation then names the value."""
-    spec, read = column_map.kind, reader(column_map)
-    return ", ".join(
-        f"t_{name}"
-        if spec.column(name).type == ColumnType.TEXT
-        else read.cast(spec.column(name), f"t_{name}")
-        for name in spec.key
+    return _checks_insert(
+        job_id, column_map, checks, where=" OR ".join(later) or "true", source=TYPED
     )
 
 
 def duplicates_exist(column_map: ColumnMap) -> str:
+    """Whether a key repeats, compared as the values it is stored as (`2025-01-01` and
+    `2025-01-01T00:00:00` are one date): on the typed relation."""
     return (
-        f"SELECT EXISTS (SELECT 1 FROM ({_texts(column_map)}) AS texts "
-        f"GROUP BY {_key_values(column_map)} HAVING count(*) > 1)"
+        f"SELECT EXISTS (SELECT 1 FROM {TYPED} "
+        f"GROUP BY {', '.join(column_map.kind.key)} HAVING count(*) > 1)"
     )
 
 
@@ -625,7 +628,11 @@ def _target_columns(column_map: ColumnMap) -> list[str]:
     return [*column_map.kind.column_names, *column_map.extra_expressions]
 
 
-def _source_select(column_map: ColumnMap) -> str:
+def typed_create(column_map: ColumnMap) -> tuple[str, str]:
+    """The typed relation: every staged row's values as they will be stored, each cell trimmed,
+    checked and cast once, in one pass. Raises (pg_temp.import_reject, or the cast itself) on
+    the first invalid cell; the detailed validation then says which. The duplicate check, the
+    warnings and the upsert read it instead of casting the texts again."""
     spec = column_map.kind
     read = reader(column_map)
     values = [
@@ -633,35 +640,20 @@ def _source_select(column_map: ColumnMap) -> str:
         for column in spec.columns
     ]
     values += [f"COALESCE(x_{name}, '') AS {name}" for name in column_map.extra_expressions]
-    return f"SELECT {', '.join(values)} FROM ({_texts(column_map, extras=True)}) AS texts"
+    return (
+        f"DROP TABLE IF EXISTS pg_temp.{TYPED}",
+        f"CREATE TEMP TABLE {TYPED} ON COMMIT DROP AS SELECT row_number, {', '.join(values)} "
+        # OFFSET 0: each text once, not inlined into every use in the checks and the cast.
+        f"FROM ({_texts(column_map, extras=True)} OFFSET 0) AS texts",
+    )
 
 
 def target_empty(column_map: ColumnMap) -> str:
     return f"SELECT NOT EXISTS (SELECT 1 FROM {column_map.kind.table})"
 
 
-def previous_bounds(column_map: ColumnMap) -> str:
-    """Earliest and latest dates of the existing rows this import will change."""
-    spec = column_map.kind
-    low, high = _date_bounds(spec, "old.")
-    columns = _target_columns(column_map)
-    join = " AND ".join(f"old.{name} = new.{name}" for name in spec.key)
-    old_values = ", ".join(f"old.{name}" for name in columns)
-    new_values = ", ".join(f"new.{name}" for name in columns)
-    return (
-        f"SELECT min({low}), max({high}) FROM {spec.table} AS old "
-        f"JOIN ({_source_select(column_map)}) AS new ON {join} "
-        f"WHERE ({old_values}) IS DISTINCT FROM ({new_values})"
-    )
-
-
-def upsert(column_map: ColumnMap, *, returning: bool = True) -> str:
-    """Insert or update by the key; unchanged rows are left alone.
-
-    With `returning`, answers (rows written, earliest date written, latest date written);
-    without (cheaper when the table was empty: see `table_bounds`), the row count is the
-    cursor's.
-    """
+def _upsert(column_map: ColumnMap, source: str) -> str:
+    """Insert or update the rows of `source` by the key; unchanged rows are left alone."""
     spec = column_map.kind
     columns = _target_columns(column_map)
     non_key = [name for name in columns if name not in spec.key]
@@ -672,16 +664,46 @@ def upsert(column_map: ColumnMap, *, returning: bool = True) -> str:
         action = f"DO UPDATE SET {assignments} WHERE ({current}) IS DISTINCT FROM ({excluded})"
     else:
         action = "DO NOTHING"
-    insert = (
-        f"INSERT INTO {spec.table} ({', '.join(columns)}) "
-        f"{_source_select(column_map)} ON CONFLICT ({', '.join(spec.key)}) {action}"
-    )
-    if not returning:
-        return insert
-    low, high = _date_bounds(spec, "")
     return (
-        f"WITH written AS ({insert} RETURNING {low} AS low, {high} AS high) "
-        "SELECT count(*), min(low), max(high) FROM written"
+        f"INSERT INTO {spec.table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM {source} ON CONFLICT ({', '.join(spec.key)}) {action}"
+    )
+
+
+def upsert_into_empty(column_map: ColumnMap) -> str:
+    """Every typed row into an empty table (its bounds are then the table's: `table_bounds`);
+    the row count is the cursor's."""
+    return _upsert(column_map, TYPED)
+
+
+def upsert_changed(column_map: ColumnMap) -> str:
+    """Write the typed rows that are new or differ from the stored ones, and answer (rows
+    written, earliest date, latest date) over their new dates and the old dates of the rows
+    they overwrite (the periods the import touched).
+
+    One join of the typed rows with the table picks them; an unchanged row writes nothing
+    (neither a new row version nor index entries), so an unchanged re-import only reads.
+    """
+    spec = column_map.kind
+    columns = _target_columns(column_map)
+    non_key = [name for name in columns if name not in spec.key]
+    join = " AND ".join(f"old.{name} = new.{name}" for name in spec.key)
+    differs = f"old.{spec.key[0]} IS NULL"
+    if non_key:
+        old_values = ", ".join(f"old.{name}" for name in non_key)
+        new_values = ", ".join(f"new.{name}" for name in non_key)
+        differs += f" OR ({old_values}) IS DISTINCT FROM ({new_values})"
+    old_low, old_high = _date_bounds(spec, "old.")
+    low, high = _date_bounds(spec, "")
+    new_columns = ", ".join(f"new.{name}" for name in columns)
+    return (
+        f"WITH changed AS MATERIALIZED (SELECT {new_columns}, {old_low} AS old_low, "
+        f"{old_high} AS old_high FROM {TYPED} AS new LEFT JOIN {spec.table} AS old ON {join} "
+        f"WHERE {differs}), "
+        f"written AS ({_upsert(column_map, 'changed')} RETURNING {low} AS low, {high} AS high) "
+        "SELECT (SELECT count(*) FROM written), "
+        "LEAST((SELECT min(low) FROM written), (SELECT min(old_low) FROM changed)), "
+        "GREATEST((SELECT max(high) FROM written), (SELECT max(old_high) FROM changed))"
     )
 
 
@@ -700,7 +722,7 @@ def lead_references_bounds(column_map: ColumnMap) -> str | None:
     superset of the leads written, at the cost of one index-free semi-join per table."""
     if column_map.kind.table != "funnel_lead":
         return None
-    keys = f"SELECT t_lead_id FROM ({_texts(column_map)}) AS texts"
+    keys = f"SELECT lead_id FROM {TYPED}"
     parts = []
     for table, columns, is_date in LEAD_REFERENCES:
         values = [f"({name})::timestamptz" if is_date else name for name in columns]
