@@ -342,6 +342,46 @@ def test_unchanged_reimport_writes_nothing_and_touches_no_period(alpha):
     assert row_versions(alpha) == versions  # not rewritten: each row where it was
 
 
+SAME_VALUES_AGAIN = [
+    # (kind, a file whose cells are cast, rounded or normalised before they are stored)
+    ("leads", LEADS_HEADER + "L1,2025-01-01,Paid Social,2025-01-02T10:00:00+01:00,, ann \n"),
+    (
+        "deals",
+        "deal_id,created_at,status,amount,lead_id,closed_at,lost_reason,owner,currency\n"
+        "D1,2025-01-01,Won,1234.56789,L1,2025-02-01,,ann,eur\n",
+    ),
+    ("spend", "month,source,amount\n2025-01,Paid Social,99.999999\n"),
+    ("traffic", "date,source,sessions\n2025-01-01T00:00:00,web,+12\n"),
+    ("activities", "activity_id,date,owner,type\nA1,2025-01-01,ann,Call\n"),
+    ("content", "date,lead_id,asset\n2025-01-01,L1,guide\n"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "content"), SAME_VALUES_AGAIN, ids=[k for k, _ in SAME_VALUES_AGAIN]
+)
+def test_the_same_values_again_write_nothing_for_every_kind(alpha, kind, content):
+    """The re-import compares the typed cells with the stored values: a cast that kept more
+    digits, or another type, than the column would see the row as changed every time."""
+    assert run_import(alpha, content, kind).rows_stored == 1
+    again = run_import(alpha, content + "\n", kind)  # other bytes, the same rows
+    assert (again.status, again.rows_stored, again.rows_unchanged) == (ImportStatus.SUCCEEDED, 0, 1)
+    assert (again.affected_start, again.affected_end) == (None, None)
+
+
+@pytest.mark.parametrize("stored_before", [False, True], ids=["into empty", "into stored"])
+def test_a_key_repeated_with_the_same_values_is_rejected(alpha, stored_before):
+    row = "L1,2025-01-01,web,,,ann\n"
+    if stored_before:  # the repeated rows equal the stored one: nothing would be written
+        run_import(alpha, LEADS_HEADER + row, "leads")
+    job = run_import(alpha, LEADS_HEADER + row + row, "leads")
+    assert job.status == ImportStatus.REJECTED
+    assert problems(alpha, job) == [
+        "row 3, column lead_id: repeats the key of row 2 (a key may appear once per file)"
+    ]
+    assert stored(alpha, "leads") == (1 if stored_before else 0)
+
+
 def test_same_file_again_is_recognised_and_does_nothing(alpha):
     content = LEADS_HEADER + "L1,2025-01-01,web,,,ann\n"
     first = run_import(alpha, content, "leads")

@@ -222,7 +222,11 @@ class Reader:
             missing = f"CASE WHEN lower(t_status) IN ('won', 'lost') THEN {reject} END"
         if column.type == ColumnType.TEXT:
             if column.reasons:
-                return reason_mapped(column.reasons, f"COALESCE({t}, {missing})")
+                # An empty cell's lookup does not depend on the row: planned once, not per row.
+                return (
+                    f"CASE WHEN {t} IS NULL THEN {reason_mapped(column.reasons, missing)} "
+                    f"ELSE {reason_mapped(column.reasons, t)} END"
+                )
             return f"COALESCE({t}, {missing})"
         if column.type == ColumnType.CHANNEL:
             empty = "'unknown'" if lenient else reject
@@ -652,11 +656,20 @@ def target_empty(column_map: ColumnMap) -> str:
     return f"SELECT NOT EXISTS (SELECT 1 FROM {column_map.kind.table})"
 
 
+def _non_key_columns(column_map: ColumnMap) -> list[str]:
+    return [name for name in _target_columns(column_map) if name not in column_map.kind.key]
+
+
+def upsert_updates(column_map: ColumnMap) -> bool:
+    """Whether the upsert updates on a conflict (DO UPDATE) rather than skipping the row."""
+    return bool(_non_key_columns(column_map))
+
+
 def _upsert(column_map: ColumnMap, source: str) -> str:
     """Insert or update the rows of `source` by the key; unchanged rows are left alone."""
     spec = column_map.kind
     columns = _target_columns(column_map)
-    non_key = [name for name in columns if name not in spec.key]
+    non_key = _non_key_columns(column_map)
     if non_key:
         assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in non_key)
         current = ", ".join(f"{spec.table}.{name}" for name in non_key)
@@ -686,7 +699,7 @@ def upsert_changed(column_map: ColumnMap) -> str:
     """
     spec = column_map.kind
     columns = _target_columns(column_map)
-    non_key = [name for name in columns if name not in spec.key]
+    non_key = _non_key_columns(column_map)
     join = " AND ".join(f"old.{name} = new.{name}" for name in spec.key)
     differs = f"old.{spec.key[0]} IS NULL"
     if non_key:
