@@ -449,10 +449,10 @@ def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
                     cursor.execute(statement)
             cursor.execute(sql.target_empty(column_map))
             was_empty = cursor.fetchone()[0]
-            # Into an empty table, an upsert that updates raises on a key it meets twice
-            # (cardinality_violation): no check needed. Otherwise a repeated key whose rows
-            # equal the stored one would pass unseen.
-            if not (was_empty and sql.upsert_updates(column_map)):
+            # Into an empty table, the insert itself refuses a key it meets twice (the key's
+            # unique index). Otherwise a repeated key whose rows equal the stored one would
+            # pass unseen.
+            if not was_empty:
                 with _timed(job, "duplicate keys"):
                     cursor.execute(sql.duplicates_exist(column_map))
                     if cursor.fetchone()[0]:
@@ -462,7 +462,7 @@ def _store(cursor, job: ImportJob, column_map: ColumnMap) -> tuple | None:
                 if was_empty:
                     # Every row is new: the table's own bounds are this import's, read in one
                     # scan afterwards instead of returning a million rows.
-                    cursor.execute(sql.upsert_into_empty(column_map))
+                    cursor.execute(sql.insert_into_empty(column_map))
                     written = cursor.rowcount
                     cursor.execute(sql.table_bounds(column_map))
                     new_low, new_high = cursor.fetchone()
