@@ -6,6 +6,7 @@ current; before each clone we still check it holds every migration on disk, beca
 of a stale template would silently lack tables.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -15,12 +16,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from psycopg import sql
 
 from smarketing.core.db import tenant_connection
 
+from .clone import schema_clone
 from .models import Domain, Workspace
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,48}[a-z0-9]$")
@@ -62,9 +63,11 @@ def workspace_validate_new(*, slug: str, name: str, domain: str) -> None:
         raise WorkspaceError(f"The domain {domain!r} is already used by another workspace.")
 
 
-def _migrations_on_disk() -> set[tuple[str, str]]:
+@functools.cache
+def _migrations_on_disk() -> frozenset[tuple[str, str]]:
+    """The migration files of this code (they cannot change while a process runs)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return set(loader.disk_migrations)
+    return frozenset(loader.disk_migrations)
 
 
 def template_schema_ensure_current() -> str:
@@ -91,12 +94,11 @@ def template_schema_ensure_current() -> str:
 def _migrations_applied_in(schema_name: str) -> set[tuple[str, str]]:
     """Migrations recorded in a schema (none when it has no migration table yet)."""
     with connection.cursor() as cursor:
+        # pg_catalog, not information_schema: its views scan every workspace's tables.
         cursor.execute(
-            "SELECT 1 FROM information_schema.tables"
-            " WHERE table_schema = %s AND table_name = 'django_migrations'",
-            [schema_name],
+            "SELECT to_regclass(format('%%I.django_migrations', %s::text))", [schema_name]
         )
-        if cursor.fetchone() is None:
+        if cursor.fetchone()[0] is None:
             return set()
         cursor.execute(
             sql.SQL("SELECT app, name FROM {}").format(
@@ -120,9 +122,8 @@ def workspace_create(
         )
         Domain.objects.create(domain=domain, tenant=workspace, is_primary=True)
         # DDL is transactional in PostgreSQL: a failure below leaves no schema behind.
-        CloneSchema().clone_schema(
-            template_schema, workspace.schema_name, "DATA", set_connection=False
-        )
+        with connection.cursor() as cursor:
+            schema_clone(cursor, template=template_schema, target=workspace.schema_name)
         if admin is not None:
             with schema_context(workspace.schema_name):
                 get_user_model().objects.create_workspace_admin(
