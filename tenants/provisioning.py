@@ -64,7 +64,7 @@ def workspace_validate_new(*, slug: str, name: str, domain: str) -> None:
 
 
 @functools.cache
-def _migrations_on_disk() -> frozenset[tuple[str, str]]:
+def migrations_on_disk() -> frozenset[tuple[str, str]]:
     """The migration files of this code (they cannot change while a process runs)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return frozenset(loader.disk_migrations)
@@ -85,13 +85,13 @@ def template_schema_ensure_current() -> str:
     if not schema_exists(template_schema):
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(template_schema)))
-    if not _migrations_on_disk() <= _migrations_applied_in(template_schema):
+    if not migrations_on_disk() <= migrations_applied_in(template_schema):
         call_command("migrate_schemas", schema_name=template_schema, interactive=False, verbosity=0)
     tenant_connection().set_schema_to_public()
     return template.schema_name
 
 
-def _migrations_applied_in(schema_name: str) -> set[tuple[str, str]]:
+def migrations_applied_in(schema_name: str) -> set[tuple[str, str]]:
     """Migrations recorded in a schema (none when it has no migration table yet)."""
     with connection.cursor() as cursor:
         # pg_catalog, not information_schema: its views scan every workspace's tables.

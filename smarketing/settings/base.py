@@ -79,6 +79,8 @@ ROOT_URLCONF = "smarketing.urls_tenants"
 # (it is a Workspace row of its own, never routed to); see tenants/provisioning.py.
 TENANT_BASE_SCHEMA = "workspace_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# migrate_schemas skips the workspace schemas that already hold every migration on disk.
+GET_EXECUTOR_FUNCTION = "tenants.migration.executor_for"
 # Public host names (the sign-up / platform admin site).
 PUBLIC_HOSTS = env_list("PUBLIC_HOSTS", "localhost,127.0.0.1")
 WORKSPACE_DOMAIN_SUFFIX = os.environ.get("WORKSPACE_DOMAIN_SUFFIX", "localhost")

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django_tenants.signals import schema_migrated
 from django_tenants.utils import schema_context, schema_exists
 from psycopg import sql
 
@@ -37,9 +38,9 @@ def test_create_workspace_command_provisions_schema_host_and_admin(db, capsys):
 
 def test_cloned_schema_has_every_migration_on_disk(db):
     workspace = provisioning.workspace_create(slug="fresh", name="Fresh", domain="fresh.localhost")
-    on_disk = provisioning._migrations_on_disk()
+    on_disk = provisioning.migrations_on_disk()
     assert on_disk, "no migrations found"
-    assert on_disk <= provisioning._migrations_applied_in(workspace.schema_name)
+    assert on_disk <= provisioning.migrations_applied_in(workspace.schema_name)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s",
@@ -64,10 +65,10 @@ def test_stale_template_is_migrated_before_cloning(db):
             ),
             list(missing),
         )
-    assert missing not in provisioning._migrations_applied_in(template)
+    assert missing not in provisioning.migrations_applied_in(template)
     workspace = provisioning.workspace_create(slug="later", name="Later", domain="later.localhost")
-    assert missing in provisioning._migrations_applied_in(template)
-    assert missing in provisioning._migrations_applied_in(workspace.schema_name)
+    assert missing in provisioning.migrations_applied_in(template)
+    assert missing in provisioning.migrations_applied_in(workspace.schema_name)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +123,46 @@ def test_delete_workspace_without_confirmation_deletes_nothing(db, monkeypatch):
 def test_unknown_workspace_commands_fail_clearly(db):
     with pytest.raises(CommandError, match="No workspace with the slug 'ghost'"):
         call_command("suspend_workspace", "ghost")
+
+
+def _forget_migration(schema: str, app: str, name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DELETE FROM {} WHERE app = %s AND name = %s").format(
+                sql.Identifier(schema, "django_migrations")
+            ),
+            [app, name],
+        )
+
+
+def test_migrate_schemas_visits_only_the_schemas_behind(db, capsys):
+    """Up-to-date workspaces are skipped (no graph, no post_migrate); one lacking a migration
+    is migrated; --check still sees every schema."""
+    schemas = list(
+        Workspace.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+    )
+    assert len(schemas) >= 2
+    missing = ("authtoken", "0004_alter_tokenproxy_options")
+    _forget_migration("ws_alpha", *missing)
+    visited = []
+
+    def record(sender, schema_name, **kwargs):
+        visited.append(schema_name)
+
+    schema_migrated.connect(record)
+    try:
+        call_command("migrate_schemas", interactive=False, executor="standard")
+    finally:
+        schema_migrated.disconnect(record)
+    assert missing in provisioning.migrations_applied_in("ws_alpha")
+    assert [schema for schema in visited if schema != "public"] == ["ws_alpha"]
+    skipped = f"{len(schemas) - 1} of {len(schemas)} schemas hold every migration: skipped"
+    assert skipped in capsys.readouterr().out
+
+
+def test_migrate_schemas_check_still_sees_every_schema(db):
+    _forget_migration("ws_alpha", "authtoken", "0004_alter_tokenproxy_options")
+    with pytest.raises(SystemExit):
+        call_command(
+            "migrate_schemas", interactive=False, executor="standard", check_unapplied=True
+        )
