@@ -100,7 +100,7 @@ def _statements(cursor, namespace: int, template: str, target: str) -> list[str]
         "SELECT format('ALTER TABLE ONLY %%I ADD CONSTRAINT %%I %%s',"
         "   t.relname, k.conname, pg_get_constraintdef(k.oid))"
         " FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
-        " WHERE t.relnamespace = %s"
+        " WHERE t.relnamespace = %s AND k.contype <> 't'"  # constraint triggers: below
         " ORDER BY k.contype = 'f', t.relname, k.conname",
         [namespace],
     )

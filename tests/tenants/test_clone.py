@@ -27,7 +27,7 @@ FINGERPRINT_QUERIES = {
         SELECT t.relname, k.conname, pg_get_constraintdef(k.oid), k.condeferrable,
                k.condeferred, k.convalidated
         FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-        WHERE t.relnamespace = %(namespace)s ORDER BY 1, 2""",
+        WHERE t.relnamespace = %(namespace)s AND k.contype <> 't' ORDER BY 1, 2""",
     "triggers": """
         SELECT t.relname, g.tgname, pg_get_triggerdef(g.oid) FROM pg_trigger g
         JOIN pg_class t ON t.oid = g.tgrelid
@@ -134,13 +134,25 @@ def test_clone_copies_declared_triggers_and_keeps_the_search_path(db):
                 " FOR EACH STATEMENT EXECUTE FUNCTION public.clone_test_noop()"
             ).format(sql.Identifier(template, "funnel_reason"))
         )
+        cursor.execute(
+            sql.SQL(
+                "CREATE CONSTRAINT TRIGGER noop_at_commit AFTER INSERT ON {}"
+                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                " EXECUTE FUNCTION public.clone_test_noop()"
+            ).format(sql.Identifier(template, "funnel_reason"))
+        )
         cursor.execute("SHOW search_path")
         before = cursor.fetchone()[0]
         schema_clone(cursor, template=template, target="ws_trigger_check")
         cursor.execute("SHOW search_path")
         assert cursor.fetchone()[0] == before
-    triggers = _fingerprint("ws_trigger_check")["triggers"]
-    assert [(table, name) for table, name, _ in triggers] == [("funnel_reason", "noop_after_write")]
+    copy, original = _fingerprint("ws_trigger_check"), _fingerprint(template)
+    assert [(table, name) for table, name, _ in copy["triggers"]] == [
+        ("funnel_reason", "noop_after_write"),
+        ("funnel_reason", "noop_at_commit"),
+    ]
+    assert copy["triggers"] == original["triggers"]
+    assert "DEFERRABLE INITIALLY DEFERRED" in copy["triggers"][1][2]
 
 
 @pytest.mark.parametrize(
