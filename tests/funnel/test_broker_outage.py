@@ -79,15 +79,28 @@ def private_redis(tmp_path):
 
 
 @pytest.mark.worker
+def _broker_use(url: str, queue: str) -> None:
+    """Point the app at another broker. It keeps the connections and producers it made with the
+    URL of its first send: without dropping them, a later test's send went to this test's
+    stopped server."""
+    app.conf.broker_url, app.conf.task_default_queue = url, queue
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
 def test_uploads_and_refreshes_while_the_broker_is_down_run_once_it_is_back(
     django_db_setup, django_db_blocker, private_redis, settings, tmp_path, monkeypatch
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Celery reads the broker from the environment before its own configuration.
+    # Read before the environment changes: Celery reads the broker from the environment before
+    # its own configuration (restoring the private URL broke later tests run without one).
+    previous = (app.conf.broker_url, app.conf.task_default_queue)
     monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
     queue = f"test-outage-{uuid.uuid4().hex[:8]}"
-    previous = (app.conf.broker_url, app.conf.task_default_queue)
-    app.conf.broker_url, app.conf.task_default_queue = private_redis.url, queue
+    _broker_use(private_redis.url, queue)
     suffix = uuid.uuid4().hex[:6]
     worker = None
     with django_db_blocker.unblock():
@@ -145,7 +158,7 @@ def test_uploads_and_refreshes_while_the_broker_is_down_run_once_it_is_back(
         finally:
             if worker is not None:
                 stop_celery_worker(worker)
-            app.conf.broker_url, app.conf.task_default_queue = previous
+            _broker_use(*previous)
             provisioning.workspace_delete(workspace=workspace)
             connection.set_schema_to_public()
     assert PASSWORD  # the admin signed in with the shared test password
