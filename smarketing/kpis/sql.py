@@ -107,6 +107,10 @@ def _converted_amount(instant: str) -> str:
     )
 
 
+# The columns `deals_converted` adds to the deal table.
+CONVERTED_DEAL_COLUMNS = ("amount_closed", "amount_created")
+
+
 def deals_converted() -> str:
     """The deal table with `amount_closed` (converted at the rate of closed_at's month) and
     `amount_created` (at created_at's month), NULL where the currency has no rate for it
@@ -126,6 +130,15 @@ FACT_TABLES = {
     Fact.TRAFFIC: ("traffic", "t"),
     Fact.ACTIVITY: ("activity", "a"),
     Fact.CONTENT: ("content", "c"),
+}
+# Fact → its model (facts read from one table).
+FACT_MODELS = {
+    Fact.LEAD: Lead,
+    Fact.DEAL: Deal,
+    Fact.SPEND: Spend,
+    Fact.TRAFFIC: Traffic,
+    Fact.ACTIVITY: Activity,
+    Fact.CONTENT: ContentDownload,
 }
 # Facts read with their lead (`LEFT JOIN lead l ON l.lead_id = <alias>.lead_id`); only the leads
 # their rows name are ever joined.

@@ -51,6 +51,8 @@ from .definitions import (
     fact_period_filter,
 )
 from .sql import (
+    CONVERTED_DEAL_COLUMNS,
+    FACT_MODELS,
     FACT_TABLES,
     FACTS_WITH_THEIR_LEAD,
     KpiContext,
@@ -256,7 +258,7 @@ def _additive_branch(
         _day(at, is_date),
         keys,
         [measure_sql(aggregate_sql(measure, measure.where), tables) for measure in measures],
-        f"FROM {fact_from(fact, tables)} WHERE {_in_range(at, is_date)}",
+        f"FROM {_fact_from(fact, tables)} WHERE {_in_range(at, is_date)}",
     )
     names = [measure.name for measure in measures]
     return Branch(f"{fact} by {at}", _summed_into_periods(per_day, keys, names, from_first=False))
@@ -287,7 +289,7 @@ def _grouped_branch(
     )
     inner = (
         f"SELECT {_day(at, is_date)} AS day{_key_columns(keys)}{values}"
-        f" FROM {fact_from(fact, tables)} WHERE {_in_range(at, is_date)} OFFSET 0"
+        f" FROM {_fact_from(fact, tables)} WHERE {_in_range(at, is_date)} OFFSET 0"
     )
     pid_columns = [f"g_{grain}" for grain in grid.grains]
     pids = ", ".join(
@@ -330,7 +332,7 @@ def _history_branch(
     """Counts and sums over all history, as increments: + in the period holding `at` (or the
     first period), − in the period holding `until` when the row stops counting."""
     is_date = at in DATE_COLUMNS
-    from_clause = fact_from(fact, tables)
+    from_clause = _fact_from(fact, tables)
     per_day = _per_day(
         f"greatest({_day(at, is_date)}, 1)",
         keys,
@@ -380,7 +382,7 @@ def _first_occurrence_branch(
     )
     firsts = (
         f"SELECT min({measure.at}) AS first, {breakdown} AS breakdown, {group} AS grp"
-        f" FROM {fact_from(measure.fact, tables)} WHERE {measure_sql(where, tables)}"
+        f" FROM {_fact_from(measure.fact, tables)} WHERE {measure_sql(where, tables)}"
         f" GROUP BY GROUPING SETS (({measure.distinct}){sets})"
     )
     per_day = (
@@ -405,50 +407,83 @@ def _listing_branch(fact: Fact, keys: dict[str, str], tables) -> Branch:
     return Branch(
         f"{fact} groups",
         f"SELECT NULL::int, {breakdown}, {group}, 'null'"
-        f" FROM {fact_from(fact, tables)} GROUP BY GROUPING SETS ({sets})",
+        f" FROM {_fact_from(fact, tables)} GROUP BY GROUPING SETS ({sets})",
     )
 
 
-def _leads_of(fact: Fact) -> str:
-    return f"kpi_leads_of_{fact}"
+def _rows_of(fact: Fact) -> str:
+    return f"kpi_rows_of_{fact}"
+
+
+def _with_lead_placeholder(fact: Fact) -> str:
+    return f"{{lead_of_{fact}}}"
+
+
+def _fact_from(fact: Fact, tables: dict[str, str]) -> str:
+    """The FROM clause of a fact in a set-based statement. A fact read with its lead reads the
+    rows `fact_rows_sql` joined once: the lead's columns, stored beside the fact's, are aliased
+    `l` by a LATERAL projection (pulled up by the planner: no join is left)."""
+    if fact not in FACTS_WITH_THEIR_LEAD:
+        return fact_from(fact, tables)
+    _, alias = FACT_TABLES[fact]
+    return f"pg_temp.{_rows_of(fact)} {alias} CROSS JOIN LATERAL {_with_lead_placeholder(fact)} l"
 
 
 _LEAD_COLUMN = re.compile(r"\bl\.(\w+)")
+# The fact's columns stored as they are; the lead's under this prefix.
+_LEAD_PREFIX = "lead__"
 
 
-def leads_of_facts_sql(branches: list[Branch], *, stages_from_deals: bool = False) -> list[str]:
-    """Statements keeping, for each fact read with its lead, the leads its rows name, with the
-    lead columns `branches` read: several statements join them, and hashing those few narrow
-    rows costs a fraction of hashing every lead."""
-    tables = fact_tables(stages_from_deals=stages_from_deals)
-    existing = {field.column for field in Lead._meta.concrete_fields}
-    statements = []
+def fact_rows_sql(
+    branches: list[Branch], params: dict[str, Any], *, stages_from_deals: bool = False
+) -> tuple[list[tuple[str, dict[str, Any] | None]], list[Branch]]:
+    """For each fact read with its lead: statements `(sql, params)` keeping its rows joined
+    with their lead once, only the columns `branches` read (amounts already converted), and
+    the branches reading them. Several statements read each fact: joining, converting and
+    hashing once costs a fraction of doing it in each."""
+    tables = fact_tables(stages_from_deals=stages_from_deals, converted=True)
+    lead_columns = {field.column for field in Lead._meta.concrete_fields}
+    statements: list[tuple[str, dict[str, Any] | None]] = []
     for fact in sorted(FACTS_WITH_THEIR_LEAD):
-        table, _ = FACT_TABLES[fact]
-        name = _leads_of(fact)
-        text = " ".join(branch.sql for branch in branches if f"pg_temp.{name} " in branch.sql)
-        columns = sorted(({"lead_id"} | set(_LEAD_COLUMN.findall(text))) & existing)
+        _, alias = FACT_TABLES[fact]
+        name = _rows_of(fact)
+        placeholder = _with_lead_placeholder(fact)
+        text = " ".join(branch.sql for branch in branches if placeholder in branch.sql)
+        fact_columns = {field.column for field in FACT_MODELS[fact]._meta.concrete_fields}
+        if fact is Fact.DEAL:
+            fact_columns |= set(CONVERTED_DEAL_COLUMNS)
+        own = sorted(set(re.findall(rf"\b{alias}\.(\w+)", text)) & fact_columns)
+        of_lead = sorted(({"lead_id"} | set(_LEAD_COLUMN.findall(text))) & lead_columns)
+        selected = [f"{alias}.{column}" for column in own] + [
+            f"l.{column} AS {_LEAD_PREFIX}{column}" for column in of_lead
+        ]
+        projection = ", ".join(f"{alias}.{_LEAD_PREFIX}{column} AS {column}" for column in of_lead)
         statements += [
             # Dropped first too: inside an outer transaction (tests) a previous call left it.
-            f"DROP TABLE IF EXISTS pg_temp.{name}",
-            f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {', '.join(columns)}"
-            f" FROM {tables['lead']} AS lead"
-            f" WHERE lead_id IN (SELECT lead_id FROM {tables[table]})",
-            f"ANALYZE pg_temp.{name}",
+            (f"DROP TABLE IF EXISTS pg_temp.{name}", None),
+            (
+                f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {', '.join(selected)}"
+                f" FROM {fact_from(fact, tables)}",
+                params,
+            ),
+            (f"ANALYZE pg_temp.{name}", None),
         ]
-    return statements
+        lateral = f"(SELECT {projection})"
+        branches = [
+            dataclasses.replace(branch, sql=branch.sql.replace(placeholder, lateral))
+            for branch in branches
+        ]
+    return statements, branches
 
 
 def period_branches(
     grid: PeriodGrid, breakdowns: tuple[str, ...], *, stages_from_deals: bool = False
 ) -> list[Branch]:
-    """Every statement of a set-based computation, generated from `MEASURES` (run after
-    `leads_of_facts_sql(branches)`, in the same transaction)."""
+    """Every statement of a set-based computation, generated from `MEASURES`; those reading a
+    fact with its lead read `fact_rows_sql`'s tables, which it fills in."""
     branches: list[Branch] = []
     for fact in Fact:
         tables = fact_tables(stages_from_deals=stages_from_deals, converted=True)
-        if fact in FACTS_WITH_THEIR_LEAD:
-            tables["lead"] = f"pg_temp.{_leads_of(fact)}"
         keys = group_columns(fact, breakdowns)
         measures = [measure for measure in MEASURES if measure.fact is fact]
         in_period: dict[tuple[str, bool], list[Measure]] = defaultdict(list)
@@ -523,11 +558,15 @@ def period_measures_fetch(
         statement_settings(cursor)
         started = time.perf_counter()
         stages_from_deals = context.stages_from_deals
-        branches = period_branches(grid, breakdowns, stages_from_deals=stages_from_deals)
-        for statement in leads_of_facts_sql(branches, stages_from_deals=stages_from_deals):
-            cursor.execute(statement)
+        statements, branches = fact_rows_sql(
+            period_branches(grid, breakdowns, stages_from_deals=stages_from_deals),
+            params,
+            stages_from_deals=stages_from_deals,
+        )
+        for statement, statement_params in statements:
+            cursor.execute(statement, statement_params)
         if progress is not None:
-            progress("leads of deals, activities and content", time.perf_counter() - started)
+            progress("deals, activities, content with their leads", time.perf_counter() - started)
         for branch in branches:
             started = time.perf_counter()
             # The planner cannot know how few (day, source, owner) groups there are (it takes
