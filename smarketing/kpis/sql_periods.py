@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from smarketing.core.periods import Grain, Period, local_midnight
 from smarketing.funnel.models import Lead
@@ -553,8 +554,11 @@ def period_measures_fetch(
     # One snapshot of the data for every statement, unless an outer transaction decides.
     consistent = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        snapshot = None
         if consistent:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
         statement_settings(cursor)
         started = time.perf_counter()
         stages_from_deals = context.stages_from_deals
@@ -563,17 +567,11 @@ def period_measures_fetch(
             params,
             stages_from_deals=stages_from_deals,
         )
-        for statement, statement_params in statements:
-            cursor.execute(statement, statement_params)
-        if progress is not None:
-            progress("deals, activities, content with their leads", time.perf_counter() - started)
-        for branch in branches:
-            started = time.perf_counter()
-            # The planner cannot know how few (day, source, owner) groups there are (it takes
-            # every timestamp for a distinct day) and would sort a million rows to group them.
-            cursor.execute(f"SET LOCAL enable_sort = {'on' if branch.sorts else 'off'}")
-            cursor.execute(branch.sql, params)
-            for pid, by, group, measures_json in cursor.fetchall():
+        results = _branches_run(
+            branches, params, cursor, snapshot=snapshot, first=(statements, started, progress)
+        )
+        for branch, (rows, seconds) in zip(branches, results, strict=True):
+            for pid, by, group, measures_json in rows:
                 if pid is None:
                     listed.append((by, group, None if measures_json is None else {}))
                 elif branch.increments:
@@ -581,13 +579,130 @@ def period_measures_fetch(
                 else:
                     rows_by_pid[pid].append((by, group, measures_parse(measures_json)))
             if progress is not None:
-                progress(branch.label, time.perf_counter() - started)
+                progress(branch.label, seconds)
         workspace = workspace_measures_fetch(cursor)
     _accumulate(grid, increments, rows_by_pid)
     return {
         period: period_measures_build(listed + rows_by_pid[pid], breakdowns, workspace)
         for pid, period in enumerate(grid.periods, start=1)
     }
+
+
+# Independent statements of one refresh share the work with one more connection (two cores'
+# worth); it reads the same snapshot of the data (`pg_export_snapshot`).
+EXTRA_CONNECTIONS = 1
+
+
+def _branch_run(cursor: Any, branch: Branch, params: dict[str, Any]) -> tuple[list, float]:
+    started = time.perf_counter()
+    # The planner cannot know how few (day, source, owner) groups there are (it takes every
+    # timestamp for a distinct day) and would sort a million rows to group them.
+    cursor.execute(f"SET LOCAL enable_sort = {'on' if branch.sorts else 'off'}")
+    cursor.execute(branch.sql, params)
+    return cursor.fetchall(), time.perf_counter() - started
+
+
+def _branches_run(
+    branches: list[Branch],
+    params: dict[str, Any],
+    cursor: Any,
+    *,
+    snapshot: str | None,
+    first: tuple[list[tuple[str, dict[str, Any] | None]], float, Callable | None],
+) -> list[tuple[list, float]]:
+    """Each branch's rows and seconds, in branch order. `first`: the statements building this
+    transaction's temporary tables (run here first), when they started, and the progress
+    callback told their time. With an exported `snapshot`, the branches that do not read those
+    tables are shared with `EXTRA_CONNECTIONS` more connections reading the same snapshot
+    (not inside an outer transaction: another connection could not see its rows)."""
+    statements, started, progress = first
+    results: dict[int, tuple[list, float]] = {}
+    own = [index for index, branch in enumerate(branches) if "pg_temp." in branch.sql]
+    # The longest statements first (medians sort), so that the connections end together.
+    shared = deque(
+        sorted(
+            (index for index in range(len(branches)) if index not in own),
+            key=lambda index: not branches[index].sorts,
+        )
+    )
+    failures: list[BaseException] = []
+    stop = threading.Event()
+    helpers = []
+    if snapshot is not None:
+        schema_name: str = connection.schema_name  # type: ignore[attr-defined]
+        helpers = [
+            threading.Thread(
+                target=_helper_run,
+                args=(connection.alias, schema_name, snapshot, branches, params, shared, results),
+                kwargs={"failures": failures, "stop": stop},
+                daemon=True,
+            )
+            for _ in range(EXTRA_CONNECTIONS)
+        ]
+    for helper in helpers:
+        helper.start()
+    try:
+        for statement, statement_params in statements:
+            cursor.execute(statement, statement_params)
+        if progress is not None:
+            progress("deals, activities, content with their leads", time.perf_counter() - started)
+        for index in own:
+            results[index] = _branch_run(cursor, branches[index], params)
+        _shared_run(cursor, branches, params, shared, results, stop)
+    finally:
+        # Done or failed: a helper ends after its current statement.
+        stop.set()
+        for helper in helpers:
+            helper.join()
+    if failures:
+        raise failures[0]
+    return [results[index] for index in range(len(branches))]
+
+
+def _shared_run(
+    cursor: Any,
+    branches: list[Branch],
+    params: dict[str, Any],
+    shared: deque[int],
+    results: dict[int, tuple[list, float]],
+    stop: threading.Event,
+) -> None:
+    """Run branches taken from `shared` until none is left or `stop` is set."""
+    while not stop.is_set():
+        try:
+            index = shared.popleft()
+        except IndexError:
+            return
+        results[index] = _branch_run(cursor, branches[index], params)
+
+
+def _helper_run(
+    alias: str,
+    schema_name: str,
+    snapshot: str,
+    branches: list[Branch],
+    params: dict[str, Any],
+    shared: deque[int],
+    results: dict[int, tuple[list, float]],
+    *,
+    failures: list[BaseException],
+    stop: threading.Event,
+) -> None:
+    """A second connection (this thread's own) taking branches from `shared` until none is
+    left, in a transaction reading the main one's `snapshot`."""
+    helper = connections[alias]
+    try:
+        helper.set_schema(schema_name)  # type: ignore[attr-defined]
+        with transaction.atomic(using=helper.alias), helper.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            statement_settings(cursor)
+            _shared_run(cursor, branches, params, shared, results, stop)
+    except BaseException as error:  # raised again by the main thread
+        failures.append(error)
+        stop.set()
+    finally:
+        helper.close()
 
 
 def _accumulate(
