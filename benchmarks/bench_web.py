@@ -5,7 +5,9 @@ with 32 persistent connections for 20 s per target (bounded, stops by itself).
   the same server, without middleware or tenant routing;
 - the KPI API for one month (reads the month's stored snapshot): goal >= 0.5x the baseline's
   requests/s;
-- the overview page (signed in): goal >= 0.25x;
+- the overview page (signed in): goal >= 0.25x, warm (the data unchanged between requests, the
+  common case: its content comes from the cache); and cold, reported (a server started with
+  CONTENT_CACHE_SECONDS=0, so every request computes and renders the content);
 - the public NPS submit (a POST that stores an answer): requests/s and p99, reported.
 
 p50/p95/p99 of each are printed; every figure is a ratio to the baseline of the same run (the
@@ -111,6 +113,14 @@ def _prepare(env: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def _start_server(env: dict[str, str], port: int, host: str) -> subprocess.Popen:
     log = open(ROOT / ".local" / "bench-web-gunicorn.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(  # noqa: S603
@@ -202,13 +212,11 @@ def measure(seconds: int, connections: int) -> dict[str, Load]:
             headers=[host_header, f"Authorization: Token {values['LOAD_TOKEN']}"],
             **run,
         )
-        loads["overview"] = _load(
-            wrk,
-            "overview page",
-            f"{base}/",
-            headers=[host_header, f"Cookie: sessionid={values['LOAD_SESSION']}"],
-            **run,
-        )
+        overview = {
+            "url": f"{base}/",
+            "headers": [host_header, f"Cookie: sessionid={values['LOAD_SESSION']}"],
+        }
+        loads["overview"] = _load(wrk, "overview page", **overview, **run)
         nps_path = values["LOAD_NPS_PATH"]
         loads["nps"] = _load(
             wrk,
@@ -221,12 +229,13 @@ def measure(seconds: int, connections: int) -> dict[str, Load]:
             ],
             **{**run, "env": {**env, "LOAD_BODY": values["LOAD_NPS_BODY"]}},
         )
+        # Cold: the same page on a server that keeps no page content, so every request
+        # computes and renders it (what the first request after a write costs).
+        _stop_server(server)
+        server = _start_server({**env, "CONTENT_CACHE_SECONDS": "0"}, port, host)
+        loads["overview_cold"] = _load(wrk, "overview page, cold", **overview, **run)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop_server(server)
         subprocess.run(  # noqa: S603
             [PYTHON, "-m", "benchmarks.load_setup", "cleanup"], cwd=ROOT, env=env, check=False
         )
@@ -245,7 +254,8 @@ def report(loads: dict[str, Load], seconds: int, connections: int) -> None:
     )
     for key, name, goal in (
         ("kpi", "KPI API, one month (snapshot)", 0.5),
-        ("overview", "overview page", 0.25),
+        ("overview", "overview page (content kept while the data is unchanged)", 0.25),
+        ("overview_cold", "overview page, cold (content rebuilt every request)", None),
         ("nps", "public NPS submit", None),
     ):
         load = loads[key]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from psycopg import sql
 
+from smarketing.core.data_version import data_version_install
 from smarketing.core.db import tenant_connection
 
 from .clone import schema_clone
@@ -124,6 +125,8 @@ def workspace_create(
         # DDL is transactional in PostgreSQL: a failure below leaves no schema behind.
         with connection.cursor() as cursor:
             schema_clone(cursor, template=template_schema, target=workspace.schema_name)
+        # Every table has its data version trigger (the copy brings them; a new number too).
+        data_version_install(workspace.schema_name)
         if admin is not None:
             with schema_context(workspace.schema_name):
                 get_user_model().objects.create_workspace_admin(

@@ -20,6 +20,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from hypothesis import settings as hypothesis_settings
 
+from smarketing.core.data_version import data_version_memos_clear
 from smarketing.core.queues import queue_names
 from tenants import provisioning
 
@@ -60,11 +61,22 @@ def _purge_tasks_nobody_consumed():
 def _fresh_routing_cache_and_public_schema():
     for alias in ("default", "routing"):
         caches[alias].clear()
+    data_version_memos_clear()
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()
     for alias in ("default", "routing"):
         caches[alias].clear()
+    data_version_memos_clear()
+
+
+def commit_writes() -> None:
+    """What a commit does to the data versions, inside the test's transaction: the deferred
+    triggers run now (smarketing/core/data_version.py), so the versions describe the data and
+    the next requests may keep what they compute."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.fixture

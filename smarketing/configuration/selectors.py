@@ -3,6 +3,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
+from smarketing.core.data_version import VersionedMemo, data_version_forget
 from smarketing.core.db import tenant_connection
 
 from .models import (
@@ -39,6 +40,13 @@ def workspace_settings_forget() -> None:
     rows = _request_rows.get()
     if rows is not None:
         rows.clear()
+    data_version_forget()
+
+
+# The row as of the data version the request read, kept by the web process for the requests that
+# read the same version (smarketing/core/data_version.py): most requests read the version (one
+# small statement) instead of the row. Shared by threads: read-only.
+_rows_by_version = VersionedMemo("workspace settings", size=4096)
 
 
 def workspace_settings_read() -> WorkspaceSettings:
@@ -59,7 +67,9 @@ def workspace_settings_get() -> WorkspaceSettings:
     schema_name = tenant_connection().schema_name
     settings_row = rows.get(schema_name)
     if settings_row is None:
-        settings_row = rows[schema_name] = workspace_settings_read()
+        settings_row = rows[schema_name] = _rows_by_version.get(
+            "row", workspace_settings_read, model=WorkspaceSettings
+        )
     return settings_row
 
 

@@ -4,7 +4,7 @@ with aria-current, the period and source filter carried along) and the unread no
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from smarketing.accounts.permissions import is_workspace_request
@@ -55,6 +55,18 @@ def is_current(view_name: str, prefixes: tuple[str, ...]) -> bool:
     return any(view_name.startswith(prefix) for prefix in prefixes)
 
 
+# (URL configuration, script prefix, name) -> path: every page links to the same fourteen.
+_paths: dict[tuple[str | None, str, str], str] = {}
+
+
+def _path(name: str) -> str:
+    key = (get_urlconf(), get_script_prefix(), name)
+    path = _paths.get(key)
+    if path is None:
+        path = _paths[key] = reverse(name)
+    return path
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not is_workspace_request(request):
@@ -69,7 +81,7 @@ def navigation(request: HttpRequest) -> dict:
         "navigation": [
             {
                 "label": label,
-                "url": reverse(name) + (f"?{query}" if keeps and query else ""),
+                "url": _path(name) + (f"?{query}" if keeps and query else ""),
                 "current": bool(here) and is_current(here, current),
             }
             for label, name, current, keeps in items

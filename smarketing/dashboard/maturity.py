@@ -64,3 +64,12 @@ def maturing_keys(
     return {
         key for key in keys if is_maturing(key, period_end=period_end, now=now, medians=medians)
     }
+
+
+def maturity_changes_after(
+    *, period_end: datetime, now: datetime, medians: Mapping[str, float]
+) -> datetime | None:
+    """The next instant after `now` at which a cohort of the period ending `period_end` stops
+    maturing (None when none will): what a page showing its flags must be rebuilt by."""
+    ends = [period_end + timedelta(days=days) for days in medians.values()]
+    return min((end for end in ends if end > now), default=None)

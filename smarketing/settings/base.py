@@ -85,6 +85,10 @@ GET_EXECUTOR_FUNCTION = "tenants.migration.executor_for"
 PUBLIC_HOSTS = env_list("PUBLIC_HOSTS", "localhost,127.0.0.1")
 WORKSPACE_DOMAIN_SUFFIX = os.environ.get("WORKSPACE_DOMAIN_SUFFIX", "localhost")
 TENANT_CACHE_SECONDS = int(os.environ.get("TENANT_CACHE_SECONDS", "30"))
+# The overview's rendered content is kept this long at most (0: rebuilt on every request); a
+# new data version or a new local day makes it unused sooner (smarketing/dashboard/
+# content_cache.py).
+CONTENT_CACHE_SECONDS = int(os.environ.get("CONTENT_CACHE_SECONDS", "300"))
 # Links in emails: the workspace's primary domain with this scheme and port (empty: the
 # scheme's default), never the Host header of the request that sent them.
 WORKSPACE_URL_SCHEME = os.environ.get("WORKSPACE_URL_SCHEME", "http")
@@ -279,9 +283,18 @@ else:
 # Every cache key is prefixed with the current schema, so one workspace never reads another's.
 # The routing cache (host → workspace) is read before any schema is chosen, so its keys must
 # not depend on one: it gets an alias of its own without the schema prefix.
+# Keys also carry the database: two checkouts (or a test run and a dev server) on different
+# databases sharing one Redis never read each other's entries (a host, a schema name and a data
+# version mean different things in another database).
+_db = DATABASES["default"]
+CACHE_KEY_DATABASE = f"{_db.get('HOST') or 'local'}:{_db.get('PORT') or ''}/{_db['NAME']}"
 CACHES = {
-    "default": {**_cache_backend, "KEY_FUNCTION": "django_tenants.cache.make_key"},
-    "routing": {**_cache_backend, "KEY_PREFIX": "routing"},
+    "default": {
+        **_cache_backend,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": CACHE_KEY_DATABASE,
+    },
+    "routing": {**_cache_backend, "KEY_PREFIX": f"routing:{CACHE_KEY_DATABASE}"},
 }
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -348,7 +361,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smarketing <noreply@l
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "smarketing.accounts.authentication.VersionedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["smarketing.accounts.permissions.IsWorkspaceMember"],
     "DEFAULT_THROTTLE_CLASSES": [

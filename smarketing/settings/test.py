@@ -1,7 +1,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CELERY_QUEUE_SHARDS, celery_queues
+from .base import CACHE_KEY_DATABASE, CELERY_QUEUE_SHARDS, celery_queues
 
 DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -17,8 +17,13 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": CACHE_KEY_DATABASE,
     },
-    "routing": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "routing"},
+    "routing": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "routing",
+        "KEY_PREFIX": f"routing:{CACHE_KEY_DATABASE}",
+    },
 }
 WHITENOISE_USE_FINDERS = True
 # Tasks sent by tests must never reach a development worker on the same broker: they name

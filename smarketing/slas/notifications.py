@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from smarketing.accounts.models import Role, Team, User
 from smarketing.configuration.selectors import workspace_settings_get
+from smarketing.core.data_version import VersionedMemo
 from smarketing.kpis.definitions import KPIS_BY_KEY
 from smarketing.kpis.templatetags.kpi_format import format_kpi
 
@@ -150,8 +151,16 @@ def notification_list(*, user: User, limit: int = 50) -> list[Notification]:
     )
 
 
+# Every page's navigation shows the count: a web process counts once per data version.
+_unread_counts = VersionedMemo("unread notifications")
+
+
 def notification_unread_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at=None).count()
+    return _unread_counts.get(
+        user.pk,
+        lambda: Notification.objects.filter(recipient=user, read_at=None).count(),
+        model=Notification,
+    )
 
 
 def notifications_mark_read(*, user: User) -> int:

@@ -81,3 +81,16 @@ def test_check_deploy_is_clean_with_production_settings():
     ]
     assert reported == [], output
     assert "security." not in output, output
+
+
+def test_cache_keys_name_the_database():
+    """Two checkouts (databases) sharing one Redis never read each other's entries."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from smarketing.settings.base import CACHE_KEY_DATABASE
+
+    name = settings.DATABASES["default"]["NAME"].removeprefix("test_")
+    assert CACHE_KEY_DATABASE.endswith(f"/{name}")
+    for alias in ("default", "routing"):
+        assert CACHE_KEY_DATABASE in caches[alias].make_key("host:alpha.localhost")

@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 from django.http import Http404, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -25,8 +27,9 @@ from smarketing.kpis.templatetags.kpi_format import kpi_label
 from smarketing.slas.selectors import sla_targets_by_kpi
 
 from ..charts import Chart
+from ..content_cache import content_cache_enabled, content_get, content_key, content_set
 from ..filters import GRAIN_CHOICES, PageFilter, page_filter_parse, period_param
-from ..maturity import transition_medians
+from ..maturity import maturity_changes_after, transition_medians
 
 # Query keys the period picker's form sends that the page's own URL does not keep.
 PICKER_ONLY_KEYS = ("grain", "from", "to")
@@ -83,12 +86,38 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
                 return redirect(f"{request.path}?{query}" if query else request.path)
         return super().get(request, *args, **kwargs)
 
+    # A page whose main block is rendered from this template on its own (into `content`) is
+    # kept in the cache and rebuilt only when what it shows may change (content_cache.py).
+    content_template: ClassVar[str] = ""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if self.content_template:
+            context["content"] = self.content(context)
+            return context
+        return self.figures_context(context)
+
+    def figures_context(self, context: dict[str, Any]) -> dict[str, Any]:
+        """Everything the page computes: filter, figures, charts."""
         context.update(self.common(page_filter_parse(self.request.GET)))
         context.update(self.build(context["filter"], context))
         context["charts_json"] = {chart.slug: chart.config() for chart in context["charts"]}
         return context
+
+    def content(self, context: dict[str, Any]) -> SafeString:
+        key = content_key(self.request, self.page) if content_cache_enabled() else None
+        if key is not None and (kept := content_get(self.request, key)) is not None:
+            return mark_safe(kept)  # noqa: S308 (our own rendered template)
+        context = self.figures_context(context)
+        html = render_to_string(self.content_template, context, request=self.request)
+        if key is not None:
+            valid_until = maturity_changes_after(
+                period_end=context["filter"].period.end,
+                now=context["now"],
+                medians=context["medians"],
+            )
+            content_set(self.request, key, html, valid_until=valid_until)
+        return mark_safe(html)  # noqa: S308
 
     def common(self, page_filter: PageFilter) -> dict[str, Any]:
         period = page_filter.period
@@ -168,7 +197,7 @@ class ChartCsvView(RoleRequiredMixin, View):
             raise Http404
         view = view_class()
         view.setup(request)
-        context = view.get_context_data()
+        context = view.figures_context({"view": view})
         found: Chart | None = next((c for c in context["charts"] if c.slug == chart), None)
         if found is None:
             raise Http404

@@ -85,6 +85,7 @@ def _components(row: QuarterAlignment, weights: dict[str, int]) -> list[dict[str
 @register_page
 class HomeView(DashboardPage):
     template_name = "dashboard/home.html"
+    content_template = "dashboard/_home_content.html"
     page = "overview"
     title = "Overview"
 

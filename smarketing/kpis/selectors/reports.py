@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
+from smarketing.core.data_version import VersionedMemo
 from smarketing.core.periods import Grain, Period
 
 from ..definitions import kpis_compute, kpis_output
@@ -55,11 +56,27 @@ def kpi_report_read(*, period: Period, by: str | None = None) -> dict[str, Any]:
     """A report for the API and pages: the snapshot when one exists for exactly this week, month
     or quarter; otherwise (a year, an explicit range, a period not computed yet) computed live,
     one SQL statement, and marked so."""
+    stored = _snapshot_reports.get(
+        (period.grain, period.start, period.end, by),
+        lambda: _snapshot_report(period, by),
+        model=KpiSnapshot,
+    )
+    if stored is None:
+        return {**kpi_report(period=period, by=by), "computed": "live", "snapshot": None}
+    return stored
+
+
+# The API answers a period's stored figures from the web process's memo while the workspace's
+# data version is the same (a new snapshot, definition or setting makes a new version).
+_snapshot_reports = VersionedMemo("snapshot reports", size=512)
+
+
+def _snapshot_report(period: Period, by: str | None) -> dict[str, Any] | None:
     # Only the columns the answer shows: the breakdown asked for, never the details.
     fields = ("kpis", "computed_at", "import_ids", "definitions_version")
     snapshot = kpi_snapshot_for_period(period, fields=fields + ((f"by_{by}",) if by else ()))
     if snapshot is None:
-        return {**kpi_report(period=period, by=by), "computed": "live", "snapshot": None}
+        return None
     report: dict[str, Any] = {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "kpis": snapshot.kpis,
