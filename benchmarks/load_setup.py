@@ -15,6 +15,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarketing.settings.dev")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -37,7 +38,7 @@ def prepare() -> None:
         token, _ = Token.objects.get_or_create(user=admin)
         session = SessionStore()
         session[SESSION_KEY] = str(admin.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the password's
         session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
         session.create()
         survey = Survey.objects.filter(title=TITLE).first()

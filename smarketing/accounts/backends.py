@@ -1,7 +1,11 @@
 """Authentication backends: the sign-in throttle runs before the password is checked."""
 
-from django.contrib.auth.backends import BaseBackend
+import copy
+
+from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
+
+from smarketing.core.data_version import VersionedMemo
 
 from .throttles import sign_in_blocked
 
@@ -21,3 +25,18 @@ class SignInThrottleBackend(BaseBackend):
             request.sign_in_throttled = True
             raise PermissionDenied
         return None
+
+
+# The person behind a session, read once per data version by a web process (every page asks).
+_people = VersionedMemo("signed-in people", size=4096)
+
+
+class WorkspaceModelBackend(ModelBackend):
+    """Django's ModelBackend, reading a signed-in person once per data version: people are rows
+    of the workspace, so deactivating someone or changing their role or password commits a new
+    version, seen by the very next request (smarketing/core/data_version.py)."""
+
+    def get_user(self, user_id):
+        user = _people.get(user_id, lambda: super(WorkspaceModelBackend, self).get_user(user_id))
+        # Each request gets its own copy: nothing a request sets on it is shared.
+        return copy.copy(user)

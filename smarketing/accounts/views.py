@@ -94,7 +94,7 @@ class InvitationAcceptView(View):
                 user = services.invitation_accept(token=token, **form.cleaned_data)
             except ValidationError:
                 return render(request, "accounts/invitation_invalid.html", status=410)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="smarketing.accounts.backends.WorkspaceModelBackend")
             return redirect("dashboard:home")
         return render(
             request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}

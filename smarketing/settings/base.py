@@ -200,7 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The sign-in throttle runs first: over its limit, no password is even checked.
 AUTHENTICATION_BACKENDS = [
     "smarketing.accounts.backends.SignInThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, reading a signed-in person once per data version.
+    "smarketing.accounts.backends.WorkspaceModelBackend",
 ]
 # Abuse limits (count, window in seconds), per workspace: see smarketing/accounts/throttles.py.
 RATE_LIMITS = {
@@ -224,6 +225,8 @@ INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 
 # Host-only cookies: a workspace's session is never sent to another workspace's host.
 SESSION_COOKIE_DOMAIN = None
+# Django's database sessions, each row read once per data version by a web process.
+SESSION_ENGINE = "smarketing.accounts.sessions"
 CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

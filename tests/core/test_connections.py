@@ -189,10 +189,11 @@ def test_gunicorn_bounds_connections_and_survives_killed_and_slow_ones(gunicorn)
         assert all(people[slug][0] in body for slug, _, body in results)
         assert 1 <= len(_server_backends(admin, name)) <= 2
 
-        # A request waiting on a lock, its connection killed mid-request: a clean 503.
+        # A request waiting on a lock, its connection killed mid-request: a clean 503. (Every
+        # request reads the data version first; people and tokens are then kept per version.)
         locker = _admin_connection()
         locker.autocommit = False
-        locker.execute("LOCK TABLE ws_alpha.accounts_user IN ACCESS EXCLUSIVE MODE")
+        locker.execute("LOCK TABLE ws_alpha.data_version IN ACCESS EXCLUSIVE MODE")
         answer: dict = {}
         waiting = threading.Thread(
             target=lambda: answer.update(
@@ -224,7 +225,7 @@ def test_gunicorn_bounds_connections_and_survives_killed_and_slow_ones(gunicorn)
         # A statement longer than the web timeout (1.5 s here) is cancelled: 503, not a hang.
         locker = _admin_connection()
         locker.autocommit = False
-        locker.execute("LOCK TABLE ws_beta.accounts_user IN ACCESS EXCLUSIVE MODE")
+        locker.execute("LOCK TABLE ws_beta.data_version IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         status, body = _get(port, "beta.localhost", "/api/v1/me/", beta_token)
         took = time.monotonic() - started

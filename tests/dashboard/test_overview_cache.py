@@ -7,7 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
@@ -165,12 +169,29 @@ def test_a_new_day_computes_the_page_again(viewer, monkeypatch):
     assert snapshot_reads(lambda: bob_client.get("/")) > 0
 
 
-def test_csrf_and_nonce_stay_per_response(viewer):
-    bob_client = viewer
-    first, second = bob_client.get("/"), bob_client.get("/")
-    tokens = [re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
-              for page in (first, second)]  # fmt: skip
-    assert tokens[0] != tokens[1]  # the sign-out form's token: masked anew for each response
+def test_a_kept_page_carries_a_csrf_token_of_its_own_session(alice_client, viewer):
+    pages = [viewer.get("/"), viewer.get("/"), alice_client.get("/"), alice_client.get("/")]
+    assert snapshot_reads(lambda: viewer.get("/")) == 0  # kept
+    tokens = [
+        re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+        for page in pages
+    ]
+    assert len(set(tokens)) == 4  # masked anew for each response
+    # Each unmasks to the secret of its own browser's CSRF cookie.
+    for token, client in zip(tokens, [viewer, viewer, alice_client, alice_client], strict=True):
+        assert _unmask_cipher_token(token) == client.cookies["csrftoken"].value
+    assert viewer.cookies["csrftoken"].value != alice_client.cookies["csrftoken"].value
+
+
+def test_a_page_showing_a_message_is_not_kept(viewer):
+    viewer.get("/")  # kept
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.SUCCESS, "Shown once")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    viewer.cookies["messages"] = carrier.cookies["messages"].value
+    assert "Shown once" in viewer.get("/").content.decode()
+    assert "Shown once" not in viewer.get("/").content.decode()
 
 
 def test_a_kept_nonce_is_the_responses_own_and_csrf_content_is_not_kept(alpha):

@@ -3,10 +3,11 @@ chosen period read from snapshots, charts with their tables and CSV downloads.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -27,7 +28,15 @@ from smarketing.kpis.templatetags.kpi_format import kpi_label
 from smarketing.slas.selectors import sla_targets_by_kpi
 
 from ..charts import Chart
-from ..content_cache import content_cache_enabled, content_get, content_key, content_set
+from ..content_cache import (
+    content_cache_enabled,
+    content_key,
+    content_set,
+    kept_get,
+    page_get,
+    page_key,
+    page_set,
+)
 from ..filters import GRAIN_CHOICES, PageFilter, page_filter_parse, period_param
 from ..maturity import maturity_changes_after, transition_medians
 
@@ -84,11 +93,25 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
                 ]
                 query = urlencode([*page_filter.params().items(), *kept])
                 return redirect(f"{request.path}?{query}" if query else request.path)
-        return super().get(request, *args, **kwargs)
+        key = None
+        if self.content_template and content_cache_enabled():
+            key = page_key(request, self.page)
+            if key is not None and (kept_page := page_get(request, key)) is not None:
+                return HttpResponse(kept_page)
+        response: Any = super().get(request, *args, **kwargs)  # a TemplateResponse, not rendered
+        if key is not None:
+            response.add_post_render_callback(
+                lambda rendered: page_set(
+                    request, key, rendered.content.decode(), valid_until=self.valid_until
+                )
+            )
+        return response
 
     # A page whose main block is rendered from this template on its own (into `content`) is
     # kept in the cache and rebuilt only when what it shows may change (content_cache.py).
     content_template: ClassVar[str] = ""
+    # When what the content shows changes with the clock alone (None: not within the day).
+    valid_until: datetime | None = None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -106,17 +129,16 @@ class DashboardPage(RoleRequiredMixin, TemplateView):
 
     def content(self, context: dict[str, Any]) -> SafeString:
         key = content_key(self.request, self.page) if content_cache_enabled() else None
-        if key is not None and (kept := content_get(self.request, key)) is not None:
-            return mark_safe(kept)  # noqa: S308 (our own rendered template)
+        if key is not None and (kept := kept_get(self.request, key)) is not None:
+            self.valid_until, html = kept
+            return mark_safe(html)  # noqa: S308 (our own rendered template)
         context = self.figures_context(context)
         html = render_to_string(self.content_template, context, request=self.request)
+        self.valid_until = maturity_changes_after(
+            period_end=context["filter"].period.end, now=context["now"], medians=context["medians"]
+        )
         if key is not None:
-            valid_until = maturity_changes_after(
-                period_end=context["filter"].period.end,
-                now=context["now"],
-                medians=context["medians"],
-            )
-            content_set(self.request, key, html, valid_until=valid_until)
+            content_set(self.request, key, html, valid_until=self.valid_until)
         return mark_safe(html)  # noqa: S308
 
     def common(self, page_filter: PageFilter) -> dict[str, Any]:
