@@ -70,6 +70,13 @@ def replica_database(django_db_setup, django_db_blocker):
                     cursor.execute(f'CREATE SCHEMA "{workspace.schema_name}"')
                 with replica.schema_editor() as editor:
                     editor.create_model(KpiSnapshot)
+                # A replica mirrors every table: requests read its data version first.
+                with replica.cursor() as cursor:
+                    cursor.execute(
+                        "CREATE TABLE data_version (version bigint NOT NULL);"
+                        " INSERT INTO data_version VALUES (1);"
+                        " CREATE TABLE data_change_pending (txid bigint PRIMARY KEY)"
+                    )
                 # Not kpi_period_parse: outside a test's transaction it would store a settings
                 # row in the workspace for good. The test workspaces' zone is UTC.
                 _snapshot(leads, period_parse(PERIOD, UTC)).save(using=REPLICA)
