@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from psycopg import sql
 
-from smarketing.core.data_version import data_version_install
+from smarketing.core.data_version import data_version_install, data_version_settle
 from smarketing.core.db import tenant_connection
 
 from .clone import schema_clone
@@ -156,6 +156,9 @@ def workspace_delete(*, workspace: Workspace) -> None:
         raise WorkspaceError("The public and template schemas cannot be deleted.")
     tenant_connection().set_schema_to_public()
     with transaction.atomic():
+        # A transaction that wrote into the schema has its data version bump still pending,
+        # and PostgreSQL drops no table with pending trigger events: run it now.
+        data_version_settle(workspace.schema_name)
         workspace.delete(force_drop=True)
 
 

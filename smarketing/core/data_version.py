@@ -123,6 +123,23 @@ def data_version_install(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> int
         return cursor.fetchone()[0]
 
 
+def data_version_settle(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Run the current transaction's pending version bump of `schema_name` now (before its
+    schema is dropped: PostgreSQL drops no table with pending trigger events)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND t.tgname = %s",
+            [schema_name, BUMP_TRIGGER],
+        )
+        if cursor.fetchone() is None:
+            return
+        name = f'"{schema_name}".{BUMP_TRIGGER}'
+        cursor.execute(f"SET CONSTRAINTS {name} IMMEDIATE")
+        cursor.execute(f"SET CONSTRAINTS {name} DEFERRED")
+
+
 def data_version_installable(using: str = DEFAULT_DB_ALIAS) -> bool:
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT to_regprocedure('public.smk_data_version_install(text)')")
