@@ -13,6 +13,7 @@ import time
 import uuid
 from contextlib import closing
 
+import kombu.pools
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -84,8 +85,10 @@ def _broker_use(url: str, queue: str) -> None:
     URL of its first send: without dropping them, a later test's send went to this test's
     stopped server."""
     app.conf.broker_url, app.conf.task_default_queue = url, queue
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # The app's pool is kombu's shared pool for the URL: close and forget every such pool (and
+    # producer pool), or the next send to the first URL got the closed one back ("Acquire on
+    # closed pool" in every later test that sends a task, when one was sent before this test).
+    kombu.pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
