@@ -13,6 +13,8 @@ value without an offset (or a bare date, at midnight) in that zone, as SPEC sect
 Statements take no parameters (the job id is an int inlined), so `%` needs no escaping.
 """
 
+from dataclasses import replace
+
 from smarketing.core.sql import sql_literal
 
 from .kinds import Column, ColumnType, KindSpec
@@ -641,16 +643,27 @@ def typed_create(column_map: ColumnMap) -> tuple[str, str]:
     warnings and the upsert read it instead of casting the texts again."""
     spec = column_map.kind
     read = reader(column_map)
-    values = [
-        f"{read.guarded(spec, column, f't_{column.name}')} AS {column.name}"
-        for column in spec.columns
-    ]
+    values, joins = [], []
+    for column in spec.columns:
+        t = f"t_{column.name}"
+        if not column.reasons:
+            values.append(f"{read.guarded(spec, column, t)} AS {column.name}")
+            continue
+        # What `reason_mapped` does, as a hash join with the reason list rather than an index
+        # lookup per row (a fifth of the typing's time on a file of leads).
+        plain = read.guarded(spec, replace(column, reasons=""), t)
+        alias = f"reason_{column.name}"
+        values.append(f"COALESCE({alias}.name, {plain}) AS {column.name}")
+        joins.append(
+            f" LEFT JOIN pg_temp.{REASON_MAP} AS {alias} ON {alias}.kind = "
+            f"{sql_literal(column.reasons)} AND {alias}.value_key = lower(btrim({plain}))"
+        )
     values += [f"COALESCE(x_{name}, '') AS {name}" for name in column_map.extra_expressions]
     return (
         f"DROP TABLE IF EXISTS pg_temp.{TYPED}",
         f"CREATE TEMP TABLE {TYPED} ON COMMIT DROP AS SELECT row_number, {', '.join(values)} "
         # OFFSET 0: each text once, not inlined into every use in the checks and the cast.
-        f"FROM ({_texts(column_map, extras=True)} OFFSET 0) AS texts",
+        f"FROM ({_texts(column_map, extras=True)} OFFSET 0) AS texts{''.join(joins)}",
     )
 
 
