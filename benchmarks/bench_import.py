@@ -13,6 +13,10 @@
   the same for a small file of one week's new leads into the full workspace, which recomputes
   only the periods it touched and those that read all history.
 
+The machine is shared and its load swings within a minute, so goal 2 is measured in
+`BENCH_IMPORT_ROUNDS` rounds (default 2), each in a fresh workspace, the limit first in odd
+rounds and the product first in even ones; each side's best time is compared.
+
 Run alone: `python -m benchmarks import` (`BENCH_IMPORT_ROWS=100000 …` for a smaller file).
 """
 
@@ -26,6 +30,7 @@ from pathlib import Path
 from benchmarks import child_run, result, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+ROUNDS = max(1, int(os.environ.get("BENCH_IMPORT_ROUNDS", "2")))
 SLUG = "bench-import"
 DATA = (
     Path(__file__).resolve().parent.parent
@@ -154,30 +159,51 @@ def _mb(value: int) -> float:
     return value / 1e6
 
 
+def _product(path: Path, round_number: int):
+    """A first import of `path` into the empty workspace, then the same rows again."""
+    first = _import(path)
+    again_path = DATA / f"leads-again-{round_number}.csv"
+    shutil.copyfile(path, again_path)
+    with again_path.open("ab") as handle:
+        handle.write(b"\n")  # a different file (SHA-256) with the same rows
+    return first, _import(again_path)
+
+
 def main() -> None:
     setup_django()
     from tenants import provisioning
 
     path = _leads_file()
-    workspace = _workspace()
-    try:
-        limit_first, limit_again = _baseline(workspace.schema_name, path)
-        first = _import(path)
-        refresh_seconds, periods = _refresh_queued(workspace.schema_name)
-        again_path = DATA / "leads-again.csv"
-        shutil.copyfile(path, again_path)
-        with again_path.open("ab") as handle:
-            handle.write(b"\n")  # a different file (SHA-256) with the same rows
-        again = _import(again_path)
-        week = _import(_week_file(1000))
-        week_refresh, week_periods = _refresh_queued(workspace.schema_name)
-    finally:
-        provisioning.workspace_delete(workspace=workspace)
+    limits, firsts, agains = [], [], []
+    for round_number in range(ROUNDS):
+        last = round_number == ROUNDS - 1
+        workspace = _workspace()
+        try:
+            if round_number % 2 == 0:
+                limits.append(_baseline(workspace.schema_name, path))
+                first, again = _product(path, round_number)
+            else:
+                first, again = _product(path, round_number)
+                limits.append(_baseline(workspace.schema_name, path))
+            firsts.append(first)
+            agains.append(again)
+            if last:
+                # The refresh the first import queued runs after the re-import, which
+                # changed nothing and queued none.
+                refresh_seconds, periods = _refresh_queued(workspace.schema_name)
+                week = _import(_week_file(1000))
+                week_refresh, week_periods = _refresh_queued(workspace.schema_name)
+        finally:
+            provisioning.workspace_delete(workspace=workspace)
+    limit_first = min(first_limit for first_limit, _ in limits)
+    limit_again = min(again_limit for _, again_limit in limits)
+    first = min(firsts, key=lambda run: run.seconds)
+    again = min(agains, key=lambda run: run.seconds)
     first_ratio = (ROWS / first.seconds) / (ROWS / limit_first)
     again_ratio = (ROWS / again.seconds) / (ROWS / limit_again)
     result(
         goal="2",
-        name=f"first import of {ROWS:,} leads (process start included)",
+        name=f"first import of {ROWS:,} leads (process start included; best of {ROUNDS})",
         value=ROWS / first.seconds,
         unit="rows/s",
         baseline=ROWS / limit_first,
@@ -188,7 +214,7 @@ def main() -> None:
     )
     result(
         goal="2",
-        name=f"unchanged re-import of {ROWS:,} leads",
+        name=f"unchanged re-import of {ROWS:,} leads (best of {ROUNDS})",
         value=ROWS / again.seconds,
         unit="rows/s",
         baseline=ROWS / limit_again,
@@ -197,7 +223,7 @@ def main() -> None:
         target=">= 1x (faster)",
         met=again_ratio >= 1,
     )
-    peak = max(first.peak_rss_bytes, again.peak_rss_bytes)
+    peak = max(run.peak_rss_bytes for run in (*firsts, *agains))
     result(
         goal="5",
         name=f"peak RSS of the importing process ({ROWS:,} leads)",
@@ -206,15 +232,16 @@ def main() -> None:
         target=f"< {RSS_LIMIT_MB} MB",
         met=_mb(peak) < RSS_LIMIT_MB,
     )
-    latency = first.seconds + refresh_seconds
+    last_first = firsts[-1]  # the import whose refresh was run
+    latency = last_first.seconds + refresh_seconds
     result(
         goal="1",
         name=f"upload to fresh dashboard, {ROWS:,} leads ({periods} periods refreshed)",
         value=latency,
         unit="s",
-        baseline=first.seconds,
+        baseline=last_first.seconds,
         baseline_name="the import alone",
-        ratio=latency / first.seconds,
+        ratio=latency / last_first.seconds,
         target="reported",
     )
     week_latency = week.seconds + week_refresh
