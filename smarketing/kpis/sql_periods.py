@@ -27,6 +27,7 @@ assembles one period, so the groups listed and the values of empty groups agree 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import threading
 import time
@@ -37,7 +38,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from smarketing.core.periods import Grain, Period, local_midnight
 from smarketing.funnel.models import Lead
@@ -588,6 +589,8 @@ def period_measures_fetch(
     }
 
 
+logger = logging.getLogger(__name__)
+
 # Independent statements of one refresh share the work with one more connection (two cores'
 # worth); it reads the same snapshot of the data (`pg_export_snapshot`).
 EXTRA_CONNECTIONS = 1
@@ -693,6 +696,12 @@ def _helper_run(
     helper = connections[alias]
     try:
         helper.set_schema(schema_name)  # type: ignore[attr-defined]
+        try:
+            helper.ensure_connection()
+        except DatabaseError:
+            # No second connection (the server's limit, say): the main one runs them all.
+            logger.warning("KPI refresh without a second connection", exc_info=True)
+            return
         with transaction.atomic(using=helper.alias), helper.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])

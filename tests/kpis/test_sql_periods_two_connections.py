@@ -104,3 +104,25 @@ def test_a_failing_statement_on_the_second_connection_fails_the_refresh(
     )  # fmt: skip
     with pytest.raises(RuntimeError, match="statement failed"):
         services.kpi_snapshot_values_many(periods=periods, context=kpi_context_get())
+
+
+def test_without_a_second_connection_the_main_one_runs_every_statement(
+    committed_workspace, monkeypatch, caplog
+):
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    edge_cases()
+    main = threading.get_ident()
+    ensure_connection = BaseDatabaseWrapper.ensure_connection
+
+    def refused_elsewhere(self):
+        if threading.get_ident() != main:
+            raise OperationalError("too many clients already")
+        return ensure_connection(self)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "ensure_connection", refused_elsewhere)
+    threads = _threads_running_statements(monkeypatch)
+    assert assert_identical_to_the_reference("2025-01-01", "2025-02-15") >= 10
+    assert threads == {main}
+    assert "KPI refresh without a second connection" in caplog.text
