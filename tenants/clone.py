@@ -50,6 +50,16 @@ def _refuse_unknown_objects(cursor, namespace: int, template: str) -> None:
     own_type = cursor.fetchone()[0]
     if own_type:
         unknown.append(f"type {own_type}")
+    # Identity sequences come with their tables; a sequence of its own would be left behind.
+    cursor.execute(
+        "SELECT min(q.relname) FROM pg_class q WHERE q.relnamespace = %s AND q.relkind = 'S'"
+        " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+        "   AND d.objid = q.oid AND d.deptype = 'i')",
+        [namespace],
+    )
+    own_sequence = cursor.fetchone()[0]
+    if own_sequence:
+        unknown.append(f"sequence {own_sequence}")
     if unknown:
         raise CloneError(f"cannot clone {template!r}: it holds {', '.join(unknown)}")
 

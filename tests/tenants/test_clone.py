@@ -169,6 +169,7 @@ def test_clone_copies_declared_triggers_and_keeps_the_search_path(db):
             "function clone_function",
         ),
         ("CREATE TYPE {}.clone_mood AS ENUM ('ok')", "type clone_mood"),
+        ("CREATE SEQUENCE {}.clone_counter", "sequence clone_counter"),
     ],
 )
 def test_clone_refuses_what_it_cannot_copy_and_creates_nothing(db, statement, named):
