@@ -30,6 +30,19 @@ def _template_oid(cursor, template: str) -> int:
     return found[0]
 
 
+# Objects of the template the copy does not reproduce, each the first one's name by kind.
+UNCOPIED_OBJECTS = {
+    "function": "SELECT min(proname) FROM pg_proc WHERE pronamespace = %s",
+    "type": "SELECT min(t.typname) FROM pg_type t WHERE t.typnamespace = %s"
+    " AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid)"
+    " AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)",
+    # Identity sequences come with their tables; a sequence of its own would be left behind.
+    "sequence": "SELECT min(q.relname) FROM pg_class q WHERE q.relnamespace = %s"
+    " AND q.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+    "   WHERE d.classid = 'pg_class'::regclass AND d.objid = q.oid AND d.deptype = 'i')",
+}
+
+
 def _refuse_unknown_objects(cursor, namespace: int, template: str) -> None:
     cursor.execute(
         "SELECT relkind, min(relname) FROM pg_class WHERE relnamespace = %s"
@@ -37,29 +50,11 @@ def _refuse_unknown_objects(cursor, namespace: int, template: str) -> None:
         [namespace, sorted(COPIED_RELKINDS)],
     )
     unknown = [f"{name} (relkind {kind})" for kind, name in cursor.fetchall()]
-    cursor.execute("SELECT min(proname) FROM pg_proc WHERE pronamespace = %s", [namespace])
-    function = cursor.fetchone()[0]
-    if function:
-        unknown.append(f"function {function}")
-    cursor.execute(
-        "SELECT min(t.typname) FROM pg_type t WHERE t.typnamespace = %s"
-        " AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid)"
-        " AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)",
-        [namespace],
-    )
-    own_type = cursor.fetchone()[0]
-    if own_type:
-        unknown.append(f"type {own_type}")
-    # Identity sequences come with their tables; a sequence of its own would be left behind.
-    cursor.execute(
-        "SELECT min(q.relname) FROM pg_class q WHERE q.relnamespace = %s AND q.relkind = 'S'"
-        " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-        "   AND d.objid = q.oid AND d.deptype = 'i')",
-        [namespace],
-    )
-    own_sequence = cursor.fetchone()[0]
-    if own_sequence:
-        unknown.append(f"sequence {own_sequence}")
+    for kind, query in UNCOPIED_OBJECTS.items():
+        cursor.execute(query, [namespace])
+        name = cursor.fetchone()[0]
+        if name:
+            unknown.append(f"{kind} {name}")
     if unknown:
         raise CloneError(f"cannot clone {template!r}: it holds {', '.join(unknown)}")
 
