@@ -1,8 +1,11 @@
 """What every API of the project shares: error answers and input that refuses the unknown."""
 
 from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -73,3 +76,24 @@ class PlanPeriodField(serializers.CharField):
 @extend_schema_field({"type": "string", "format": "binary"})
 class UploadField(serializers.FileField):
     """A file sent as a multipart part (the schema says binary, not a URL)."""
+
+
+def query_validated(serializer_class: type[serializers.Serializer], query: QueryDict) -> dict:
+    """The validated data of a query string, checked once per process for each distinct query
+    (a query serializer reads the query alone: no request, database or time zone). A copy, so
+    callers may change it; invalid queries raise every time."""
+    return dict(
+        _query_validated(
+            serializer_class, tuple(sorted((name, tuple(values)) for name, values in query.lists()))
+        )
+    )
+
+
+@lru_cache(maxsize=512)
+def _query_validated(serializer_class: type[serializers.Serializer], items: tuple) -> Any:
+    query = QueryDict(mutable=True)
+    for name, values in items:
+        query.setlist(name, values)
+    serializer = serializer_class(data=query)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

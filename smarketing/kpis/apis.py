@@ -22,6 +22,7 @@ from smarketing.core.api import (
     PeriodField,
     PlanPeriodField,
     StrictInputSerializer,
+    query_validated,
 )
 from smarketing.core.periods import SNAPSHOT_GRAINS, Grain, Period, PeriodError, period_containing
 
@@ -149,10 +150,9 @@ class KpiReportApi(APIView):
 
     @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
     def get(self, request):
-        data = self.InputSerializer(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        period = _period(data.validated_data["period"], "period")
-        report = kpi_report_read(period=period, by=data.validated_data.get("by") or None)
+        query = query_validated(self.InputSerializer, request.query_params)
+        period = _period(query["period"], "period")
+        report = kpi_report_read(period=period, by=query.get("by") or None)
         return Response({"workspace": request.tenant.slug, **report})
 
 

@@ -153,7 +153,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     # Outermost: every response gets the Content-Security-Policy and the security headers,
     # static files, unknown hosts, suspended workspaces and error pages included.
-    "csp.middleware.CSPMiddleware",
+    "smarketing.core.csp.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Static files are the same on every host: served before routing, so the pages for an
@@ -375,6 +375,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "smarketing.core.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "smarketing.core.negotiation.ContentNegotiation",
 }
 # Requests per person (signed in) or per address (anonymous), per workspace.
 API_THROTTLE_RATES = {
