@@ -26,6 +26,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
+from .version_listener import CHANNEL, VersionListener
+
 TRIGGER = "smk_data_changed"
 BUMP_TRIGGER = "smk_data_version_bump"
 VERSION_TABLE = "data_version"
@@ -49,11 +51,24 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION public.{BUMP_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A new version for `target`, announced to the web processes when the transaction commits.
+CREATE OR REPLACE FUNCTION public.smk_data_version_next(target text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    version bigint;
 BEGIN
     EXECUTE format(
-        'UPDATE %I.{VERSION_TABLE} SET version = nextval(''public.{SEQUENCE}'')', TG_TABLE_SCHEMA
-    );
+        'UPDATE %I.{VERSION_TABLE} SET version = nextval(''public.{SEQUENCE}'') RETURNING version',
+        target
+    ) INTO version;
+    PERFORM pg_notify('{CHANNEL}', target || ':' || version);
+    RETURN version;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION public.{BUMP_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM public.smk_data_version_next(TG_TABLE_SCHEMA);
     EXECUTE format('DELETE FROM %I.{PENDING_TABLE} WHERE txid = $1', TG_TABLE_SCHEMA)
         USING NEW.txid;
     RETURN NULL;
@@ -74,9 +89,7 @@ BEGIN
         ' WHERE NOT EXISTS (SELECT 1 FROM %I.{VERSION_TABLE})', target, target
     );
     -- A new number: a schema cloned (or dropped and created again) never reuses one.
-    EXECUTE format(
-        'UPDATE %I.{VERSION_TABLE} SET version = nextval(''public.{SEQUENCE}'')', target
-    );
+    PERFORM public.smk_data_version_next(target);
     EXECUTE format(
         'CREATE TABLE IF NOT EXISTS %I.{PENDING_TABLE} (txid bigint PRIMARY KEY)', target
     );
@@ -179,10 +192,14 @@ def data_version_request_scope() -> Iterator[None]:
     once per database; `data_version_forget` makes the next call read it again (the request
     wrote something)."""
     token = _request_versions.set({})
+    watch = _WriteWatch()
     try:
-        yield
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(watch):
+            yield
     finally:
         _request_versions.reset(token)
+        if watch.wrote:
+            data_version_wrote()
 
 
 def data_version_forget() -> None:
@@ -192,14 +209,84 @@ def data_version_forget() -> None:
 
 
 def data_version_get(using: str = DEFAULT_DB_ALIAS) -> int | None:
-    """The version read at the start of this request (read now outside one)."""
+    """The version read at the start of this request (read now outside one); in a web process
+    with a listener, the version it was told, when it knows one (no statement)."""
     versions = _request_versions.get()
     if versions is None:
         return data_version_read(using)
-    key = f"{using}:{connections[using].schema_name}"  # type: ignore[attr-defined]
+    connection = connections[using]
+    key = f"{using}:{connection.schema_name}"  # type: ignore[attr-defined]
     if key not in versions:
-        versions[key] = data_version_read(using)
+        versions[key] = _version_from_listener_or_read(using)
     return versions[key]
+
+
+# The listener of this process, for the primary database only: a read replica may not have
+# replayed an announced commit yet, so its version is always read from the replica itself.
+_listener: VersionListener | None = None
+
+
+def data_version_listen(using: str = DEFAULT_DB_ALIAS) -> VersionListener:
+    """Start this process's listener (gunicorn.conf.py, once per web process)."""
+    global _listener
+    settings_dict = connections[using].settings_dict
+    listener = VersionListener(
+        {
+            "dbname": settings_dict["NAME"],
+            "user": settings_dict["USER"],
+            "password": settings_dict["PASSWORD"] or None,
+            "host": settings_dict["HOST"] or None,
+            "port": settings_dict["PORT"] or None,
+            "application_name": f"{settings_dict['OPTIONS'].get('application_name', 'smarketing')}"
+            "-versions",
+        }
+    )
+    listener.start()
+    _listener = listener
+    return listener
+
+
+def data_version_listener_stop() -> None:
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
+
+
+def _version_from_listener_or_read(using: str) -> int | None:
+    connection: Any = connections[using]
+    listener = _listener if using == DEFAULT_DB_ALIAS else None
+    # Inside a transaction the answer depends on its own writes: only the database knows.
+    if listener is None or connection.in_atomic_block:
+        return data_version_read(using)
+    known = listener.version(connection.schema_name)
+    if known is not None:
+        return known
+    ticket = listener.ticket()
+    version = data_version_read(using)
+    if version is not None:
+        listener.learn(connection.schema_name, version, ticket)
+    return version
+
+
+class _WriteWatch:
+    """An execute wrapper noting whether a request ran anything but a SELECT or a SET (so it
+    may have written: conservative, a WITH counts)."""
+
+    def __init__(self) -> None:
+        self.wrote = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.wrote and not sql.lstrip()[:6].upper().startswith(("SELECT", "SET ")):
+            self.wrote = True
+        return execute(sql, params, many, context)
+
+
+def data_version_wrote(using: str = DEFAULT_DB_ALIAS) -> None:
+    """A web request may have written: its process's next request reads the version again
+    instead of waiting for the announcement, so a person sees their own writes at once."""
+    if _listener is not None and using == DEFAULT_DB_ALIAS:
+        _listener.forget(connections[using].schema_name)  # type: ignore[attr-defined]
 
 
 class VersionedMemo:
@@ -223,7 +310,10 @@ class VersionedMemo:
         version = data_version_get(using)  # before the data: never kept older than its version
         if version is None:
             return compute()
-        name = (f"{using}:{connections[using].schema_name}", key)  # type: ignore[attr-defined]
+        # The workspace's id too: a schema dropped and made again for a new workspace never
+        # gets what was kept for the old one, whatever version a listener last heard of.
+        connection: Any = connections[using]
+        name = (f"{using}:{connection.schema_name}:{getattr(connection.tenant, 'pk', '')}", key)
         kept = self._kept.get(name)
         if kept is not None and kept[0] == version:
             return kept[1]
