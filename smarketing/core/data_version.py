@@ -262,7 +262,7 @@ def _version_from_listener_or_read(using: str) -> int | None:
     known = listener.version(connection.schema_name)
     if known is not None:
         return known
-    ticket = listener.ticket()
+    ticket = listener.ticket(connection.schema_name)
     version = data_version_read(using)
     if version is not None:
         listener.learn(connection.schema_name, version, ticket)

@@ -14,8 +14,9 @@ What the listener knows is trusted only while its connection listens:
 - a version a request read from the database is recorded only if the listener was already
   listening when the read began and has not reconnected since (`ticket` / `learn`): a commit
   after the read is then announced, and versions only grow, so nothing older is ever kept;
-- a request that used the database (it missed something kept, or wrote) makes its process read
-  the version again for the next request (`forget`): a person sees their own writes at once.
+- a request that may have written (it ran anything but SELECT or SET) makes its process read
+  the version again for the next request, and drops what a request that read it before the
+  write would record (`forget`): a person sees their own writes at once.
 
 Another web process sees a commit when the announcement reaches it, normally well under a
 millisecond after the commit; a request in between gets the previous version's answer.
@@ -45,6 +46,7 @@ class VersionListener:
         self._connect_kwargs = connect_kwargs
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
+        self._forgotten: dict[str, int] = {}  # schema -> how many times this process wrote to it
         self._generation = 0
         self._listening = False
         self._stopped = threading.Event()
@@ -59,20 +61,29 @@ class VersionListener:
             return None
         return self._versions.get(schema_name)
 
-    def ticket(self) -> int | None:
-        """Taken before reading a version from the database; None while not listening."""
-        return self._generation if self._listening else None
+    def ticket(self, schema_name: str) -> tuple[int, int] | None:
+        """Taken before reading `schema_name`'s version from the database; None while not
+        listening."""
+        if not self._listening:
+            return None
+        return self._generation, self._forgotten.get(schema_name, 0)
 
-    def learn(self, schema_name: str, version: int, ticket: int | None) -> None:
-        """Record a version read from the database since `ticket` was taken."""
+    def learn(self, schema_name: str, version: int, ticket: tuple[int, int] | None) -> None:
+        """Record a version read from the database since `ticket` was taken, unless the
+        listener reconnected or this process wrote to the schema in between."""
         with self._lock:
-            if ticket is None or not self._listening or ticket != self._generation:
+            if ticket != (self._generation, self._forgotten.get(schema_name, 0)):
+                return
+            if not self._listening:
                 return
             self._versions[schema_name] = max(version, self._versions.get(schema_name, version))
 
     def forget(self, schema_name: str) -> None:
+        """This process wrote to the schema: read its version again, and drop what a request
+        that read it before the write would record."""
         with self._lock:
             self._versions.pop(schema_name, None)
+            self._forgotten[schema_name] = self._forgotten.get(schema_name, 0) + 1
 
     @property
     def listening(self) -> bool:

@@ -62,19 +62,28 @@ def test_a_lost_connection_forgets_everything_and_refuses_older_reads(listener):
     with closing(admin_connection()) as admin:
         version = _bump(admin, "ws_alpha")
         _eventually(lambda: listener.version("ws_alpha") == version, "the first version")
-        ticket = listener.ticket()  # a request starts reading a version from the database...
+        ticket = listener.ticket("ws_alpha")  # a request starts reading the version...
         admin.execute("SELECT pg_terminate_backend(%s)", [listener.backend_pid()])
         _eventually(lambda: not listener.listening, "the loss noticed")
         assert listener.version("ws_alpha") is None  # not trusted while deaf
         assert listener.wait_listening(WAIT)
         listener.learn("ws_alpha", version, ticket)  # ...and finishes after the reconnection
         assert listener.version("ws_alpha") is None  # a commit in between may have been missed
-        listener.learn("ws_alpha", version, listener.ticket())
+        listener.learn("ws_alpha", version, listener.ticket("ws_alpha"))
         assert listener.version("ws_alpha") == version
         newer = _bump(admin, "ws_alpha")
         _eventually(lambda: listener.version("ws_alpha") == newer, "announcements again")
-        listener.learn("ws_alpha", version, listener.ticket())  # an older read never wins
+        listener.learn("ws_alpha", version, listener.ticket("ws_alpha"))  # older never wins
         assert listener.version("ws_alpha") == newer
+
+        # A request reads the version; meanwhile a request of the same process writes:
+        # what the first one read is not recorded (the write's version may not be announced).
+        ticket = listener.ticket("ws_alpha")
+        listener.forget("ws_alpha")
+        listener.learn("ws_alpha", newer, ticket)
+        assert listener.version("ws_alpha") is None
+        listener.learn("ws_beta", 1, listener.ticket("ws_beta"))  # other schemas unaffected
+        assert listener.version("ws_beta") is not None
 
 
 # --- a real web process -------------------------------------------------------------------
