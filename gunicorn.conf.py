@@ -6,7 +6,8 @@
 Connections to PostgreSQL are bounded: each worker process keeps a pool of at most `threads`
 connections (one per request in flight) plus one that listens for new data versions, so the web
 tier opens at most workers x (threads + 1), and a statement that runs longer than
-DATABASE_STATEMENT_TIMEOUT_MS is cancelled (the request answers 503). Everything can be overridden by the environment variables named below.
+DATABASE_STATEMENT_TIMEOUT_MS is cancelled (the request answers 503). Everything can be
+overridden by the environment variables named below.
 """
 
 import multiprocessing
